@@ -1,0 +1,71 @@
+# One entry point for every check; CI calls `make test` through .ci/run.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export LANG := C.UTF-8
+export LC_ALL := C.UTF-8
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export ANSIBLE_FORCE_COLOR := 0
+export PY_COLORS := 0
+
+# ansible-core 2.21 needs Python 3.12+: prefer 3.13, then 3.12 (pyenv's included).
+# pyenv's shims come last: they exist even where the version is not installed.
+PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3 $(HOME)/.pyenv/versions/3.12*/bin/python3) \
+	$(shell for p in python3.13 python3.12; do $$p -c '' 2>/dev/null && command -v $$p; done))
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+COLLECTION_LINK := .cache/collections/ansible_collections/pyops/wsgi
+SCENARIOS := $(notdir $(patsubst %/,%,$(dir $(wildcard molecule/*/molecule.yml))))
+
+.PHONY: help demo demo-clean test lint unit molecule engine image venv $(addprefix molecule-,$(SCENARIOS))
+
+help:
+	@echo "make demo            deploy the example app into a local Debian 12 container"
+	@echo "make demo-clean      remove the demo container"
+	@echo "make test            lint, unit tests and every molecule scenario (what CI runs)"
+	@echo "make lint            yamllint and ansible-lint (production profile)"
+	@echo "make unit            pytest unit tests"
+	@echo "make molecule        every molecule scenario: $(SCENARIOS)"
+	@echo "make molecule-NAME   one scenario, for example make molecule-default"
+
+$(VENV)/.stamp: requirements-controller.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed for the controller venv" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-controller.txt
+	touch $@
+
+$(COLLECTION_LINK):
+	mkdir -p $(dir $@)
+	ln -sfn ../../../.. $@
+
+venv: $(VENV)/.stamp $(COLLECTION_LINK)
+
+engine:
+	tests/harness/docker-engine.sh
+
+image: engine
+	tests/harness/base-image.sh bookworm
+
+demo: venv image
+	PATH=$(BIN):$$PATH tests/harness/demo.sh
+
+demo-clean: engine
+	docker rm -f $${DEMO_CONTAINER:-pyops-demo}
+
+lint: venv
+	$(BIN)/yamllint --strict .
+	$(BIN)/ansible-lint --profile production --strict
+
+unit: venv
+	$(BIN)/pytest -q tests/unit
+
+molecule: venv image
+	$(BIN)/pytest -v -p no:cacheprovider tests/integration/test_molecule.py
+
+molecule-%: venv image
+	$(BIN)/pytest -v -p no:cacheprovider tests/integration/test_molecule.py -k "scenario_$*"
+
+# Lint first (fast), then one pytest run over unit tests and every scenario, so
+# the closing line counts them all.
+test: lint image
+	$(BIN)/pytest -v -p no:cacheprovider tests/unit tests/integration

@@ -1,0 +1,259 @@
+# Copyright: pyops.wsgi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The app spec: validate what a user wrote about an app and derive the rest.
+
+Every role reads the normalized spec this filter returns, so a path, a unit name
+or a socket is computed in one place only. The filter is idempotent: normalizing
+a normalized spec gives it back unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible.errors import AnsibleFilterError
+
+# What Debian's adduser accepts for a system user, kept to 32 characters.
+_UNIX_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+# Names of users or runtime folders that a Debian host already uses.
+_RESERVED_NAMES = frozenset(
+    "root daemon bin sys sync games man lp mail news uucp proxy www-data backup list irc "
+    "nobody nogroup systemd-network systemd-resolve systemd-timesync messagebus sshd "
+    "nginx sudo adm staff users lock log systemd user".split()
+)
+_ENTRY = re.compile(r"^[A-Za-z_][\w.]*(:[A-Za-z_][\w.]*(\(.*\))?)?$")
+_SIZE = re.compile(r"^[0-9]+[kKmMgG]?$")
+_SERVER_NAME = re.compile(r"^(\*\.)?[A-Za-z0-9_.-]+$|^_$")
+
+SERVERS = ("gunicorn",)
+SOURCE_TYPES = ("local", "git")
+GUNICORN_WORKER_CLASSES = ("sync", "gthread", "gevent", "gevent_wsgi", "gevent_pywsgi", "tornado", "asgi")
+GUNICORN_PROTOCOLS = ("http", "uwsgi")
+
+APPS_ROOT = "/srv"
+CONFIG_ROOT = "/etc/pyops-wsgi"
+
+# Keys a user may write, with their defaults. Derived keys are never read back.
+_DEFAULTS = {
+    "server": "gunicorn",
+    "workers": 0,
+    "worker_class": "sync",
+    "threads": 1,
+    "timeout": 30,
+    "graceful_timeout": 30,
+    "keepalive": 2,
+    "max_requests": 1000,
+    "max_requests_jitter": 100,
+    "protocol": "http",
+    "control_socket": True,
+    "server_names": [],
+    "static": [],
+    "environment": {},
+    "requirements": "requirements.txt",
+    "packages": [],
+    "client_max_body_size": "10m",
+}
+_INPUT_KEYS = frozenset(_DEFAULTS) | {"name", "source", "entry"}
+_DERIVED_KEYS = frozenset(
+    "user group home code_dir venv_dir data_dir config_dir env_file runtime_dir socket "
+    "log_dir unit upstream".split()
+)
+
+
+def _fail(where, message):
+    raise AnsibleFilterError("%s: %s" % (where, message))
+
+
+def _integer(where, value, minimum):
+    if isinstance(value, bool) or not isinstance(value, int):
+        try:
+            value = int(str(value), 10)
+        except ValueError:
+            _fail(where, "must be a whole number, got %r" % (value,))
+    if value < minimum:
+        _fail(where, "must be %d or more, got %d" % (minimum, value))
+    return value
+
+
+def _boolean(where, value):
+    if isinstance(value, bool):
+        return value
+    text = str(value).lower()
+    if text in ("yes", "true", "1", "on"):
+        return True
+    if text in ("no", "false", "0", "off"):
+        return False
+    _fail(where, "must be true or false, got %r" % (value,))
+    return False  # not reached
+
+
+def _choice(where, value, choices):
+    if value not in choices:
+        _fail(where, "must be one of %s, got %r" % (", ".join(choices), value))
+    return value
+
+
+def _source(where, source):
+    if not isinstance(source, dict):
+        _fail(where, "must be a mapping with 'type' (%s)" % ", ".join(SOURCE_TYPES))
+    kind = _choice(where + ".type", source.get("type"), SOURCE_TYPES)
+    if kind == "local":
+        if not source.get("path"):
+            _fail(where + ".path", "is required for a local source: the app's folder on the controller")
+        return {"type": "local", "path": str(source["path"]).rstrip("/") or "/"}
+    for key, meaning in (("repo", "the repository URL"), ("version", "a pinned ref: a tag or commit")):
+        if not source.get(key):
+            _fail(where + "." + key, "is required for a git source: %s" % meaning)
+    return {"type": "git", "repo": str(source["repo"]), "version": str(source["version"])}
+
+
+def _static(where, entries):
+    if not isinstance(entries, list):
+        _fail(where, "must be a list of {url, path} mappings")
+    result = []
+    for index, entry in enumerate(entries):
+        at = "%s[%d]" % (where, index)
+        if not isinstance(entry, dict) or not entry.get("url") or not entry.get("path"):
+            _fail(at, "needs 'url' (for example /static/) and 'path' (a folder in the app's code)")
+        url = str(entry["url"])
+        if not url.startswith("/"):
+            _fail(at + ".url", "must start with '/', got %r" % url)
+        url = url.rstrip("/") + "/"
+        path = str(entry["path"]).rstrip("/")
+        if ".." in path.split("/"):
+            _fail(at + ".path", "must stay inside the app's code, got %r" % path)
+        result.append({"url": url, "path": path})
+    return result
+
+
+def _environment(where, environment):
+    if not isinstance(environment, dict):
+        _fail(where, "must be a mapping of variable names to values")
+    result = {}
+    for key, value in environment.items():
+        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", str(key)):
+            _fail(where, "%r is not a valid environment variable name" % (key,))
+        if isinstance(value, (dict, list)):
+            _fail("%s.%s" % (where, key), "must be a string, number or boolean")
+        result[str(key)] = str(value).lower() if isinstance(value, bool) else str(value)
+    return result
+
+
+def _one(app, index, cpu_count):
+    where = "wsgi_apps[%d]" % index
+    if not isinstance(app, dict):
+        _fail(where, "each app must be a mapping, got %r" % (app,))
+    name = app.get("name")
+    if not name:
+        _fail(where + ".name", "is required: the app's name, also its unix user")
+    name = str(name)
+    where = "wsgi_apps[%d] (%s)" % (index, name)
+    if not _UNIX_NAME.match(name):
+        _fail(where + ".name", "%r is not a valid unix user name: use lower-case letters, digits, '_' "
+              "and '-', starting with a letter or '_', at most 32 characters" % name)
+    if name in _RESERVED_NAMES:
+        _fail(where + ".name", "%r is already used by the system; choose another name" % name)
+    unknown = sorted(set(app) - _INPUT_KEYS - _DERIVED_KEYS)
+    if unknown:
+        _fail(where, "unknown key(s) %s; known keys are %s" % (", ".join(unknown), ", ".join(sorted(_INPUT_KEYS))))
+
+    spec = dict(_DEFAULTS)
+    spec.update((key, app[key]) for key in _INPUT_KEYS if key in app and app[key] is not None)
+    spec["name"] = name
+
+    if "source" not in app:
+        _fail(where + ".source", "is required: {type: local, path: ...} or {type: git, repo: ..., version: ...}")
+    spec["source"] = _source(where + ".source", app["source"])
+    entry = app.get("entry")
+    if not entry or not _ENTRY.match(str(entry)):
+        _fail(where + ".entry", "must be the WSGI entry point as 'module:callable' or 'module:factory()', got %r"
+              % (entry,))
+    spec["entry"] = str(entry)
+
+    _choice(where + ".server", spec["server"], SERVERS)
+    workers = _integer(where + ".workers", spec["workers"], 0)
+    spec["workers"] = workers or 2 * _integer("cpu_count", cpu_count, 1) + 1
+    spec["worker_class"] = _choice(where + ".worker_class", spec["worker_class"], GUNICORN_WORKER_CLASSES)
+    spec["threads"] = _integer(where + ".threads", spec["threads"], 1)
+    for key in ("timeout", "graceful_timeout", "keepalive", "max_requests", "max_requests_jitter"):
+        spec[key] = _integer(where + "." + key, spec[key], 0)
+    spec["protocol"] = _choice(where + ".protocol", spec["protocol"], GUNICORN_PROTOCOLS)
+    spec["control_socket"] = _boolean(where + ".control_socket", spec["control_socket"])
+
+    names = spec["server_names"]
+    if isinstance(names, str):
+        names = [names]
+    for server_name in names:
+        if not _SERVER_NAME.match(str(server_name)):
+            _fail(where + ".server_names", "%r is not a host name" % (server_name,))
+    spec["server_names"] = [str(n) for n in names]
+    spec["static"] = _static(where + ".static", spec["static"])
+    spec["environment"] = _environment(where + ".environment", spec["environment"])
+    spec["requirements"] = str(spec["requirements"] or "")
+    if not isinstance(spec["packages"], list):
+        _fail(where + ".packages", "must be a list of pip requirement strings")
+    spec["packages"] = [str(p) for p in spec["packages"]]
+    size = str(spec["client_max_body_size"])
+    if not _SIZE.match(size):
+        _fail(where + ".client_max_body_size", "must be an nginx size such as 10m or 512k, got %r" % size)
+    spec["client_max_body_size"] = size
+
+    home = "%s/%s" % (APPS_ROOT, name)
+    runtime_dir = "/run/%s" % name
+    socket = "%s/%s.sock" % (runtime_dir, spec["server"])
+    spec.update(
+        user=name,
+        group=name,
+        home=home,
+        code_dir=home + "/code",
+        venv_dir=home + "/venv",
+        data_dir=home + "/data",
+        config_dir="%s/%s" % (CONFIG_ROOT, name),
+        env_file="%s/%s/app.env" % (CONFIG_ROOT, name),
+        runtime_dir=runtime_dir,
+        socket=socket,
+        log_dir="/var/log/%s" % name,
+        unit="wsgi-%s.service" % name,
+        upstream={
+            "name": "wsgi_%s" % name.replace("-", "_"),
+            "server": "unix:" + socket,
+            "pass": "uwsgi_pass" if spec["protocol"] == "uwsgi" else "proxy_pass",
+        },
+    )
+    return spec
+
+
+def app_specs(apps, cpu_count=1):
+    """Normalize a list of app specs; raise naming the first bad value."""
+    if apps is None:
+        apps = []
+    if not isinstance(apps, list):
+        _fail("wsgi_apps", "must be a list of apps, got %s" % type(apps).__name__)
+    specs = [_one(app, index, cpu_count) for index, app in enumerate(apps)]
+
+    seen = {}
+    default_apps = []
+    for spec in specs:
+        if spec["name"] in seen:
+            _fail("wsgi_apps", "two apps are named %r; names must be unique" % spec["name"])
+        seen[spec["name"]] = spec
+        if not spec["server_names"]:
+            default_apps.append(spec["name"])
+    if len(default_apps) > 1:
+        _fail("wsgi_apps", "apps %s have no server_names; at most one app may be the default site"
+              % " and ".join(default_apps))
+    owners = {}
+    for spec in specs:
+        for server_name in spec["server_names"]:
+            if server_name in owners:
+                _fail("wsgi_apps", "server name %r is claimed by both %s and %s"
+                      % (server_name, owners[server_name], spec["name"]))
+            owners[server_name] = spec["name"]
+    return specs
+
+
+class FilterModule(object):
+    """pyops.wsgi app spec filters."""
+
+    def filters(self):
+        return {"app_specs": app_specs}
