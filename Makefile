@@ -13,7 +13,7 @@ PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3 $(HOM
 	$(shell for p in python3.13 python3.12; do $$p -c '' 2>/dev/null && command -v $$p; done))
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
-COLLECTION_LINK := .cache/collections/ansible_collections/pyops/wsgi
+COLLECTION_LINK := .ansible/collections/ansible_collections/pyops/wsgi
 SCENARIOS := $(notdir $(patsubst %/,%,$(dir $(wildcard molecule/*/molecule.yml))))
 
 .PHONY: help demo demo-clean test lint unit molecule engine image venv $(addprefix molecule-,$(SCENARIOS))
