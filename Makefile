@@ -54,7 +54,7 @@ demo-clean: engine
 
 lint: venv
 	$(BIN)/yamllint --strict .
-	cd $(CURDIR) && $(BIN)/antsibull-changelog lint
+	$(BIN)/antsibull-changelog lint
 	$(BIN)/ansible-lint --profile production --strict
 
 unit: venv
