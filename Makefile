@@ -12,11 +12,15 @@ export PY_COLORS := 0
 PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3 $(HOME)/.pyenv/versions/3.12*/bin/python3) \
 	$(shell for p in python3.13 python3.12; do $$p -c '' 2>/dev/null && command -v $$p; done))
 VENV := .venv
+# The oldest ansible-core we test (2.19) runs on Python 3.11.
+PYTHON_COMPAT ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.11*/bin/python3) \
+	$(shell for p in python3.11 python3; do $$p -c 'import sys; assert sys.version_info[:2] == (3, 11)' 2>/dev/null && command -v $$p; done))
+VENV_COMPAT := .venv-compat
 BIN := $(CURDIR)/$(VENV)/bin
 COLLECTION_LINK := .ansible/collections/ansible_collections/pyops/wsgi
 SCENARIOS := $(notdir $(patsubst %/,%,$(dir $(wildcard molecule/*/molecule.yml))))
 
-.PHONY: help demo demo-clean test lint unit molecule engine image venv $(addprefix molecule-,$(SCENARIOS))
+.PHONY: help demo demo-clean test lint unit molecule engine image venv venv-compat $(addprefix molecule-,$(SCENARIOS))
 
 help:
 	@echo "make demo            deploy the example app into a local Debian 12 container"
@@ -34,11 +38,20 @@ $(VENV)/.stamp: requirements-controller.txt
 	$(BIN)/pip install --quiet -r requirements-controller.txt
 	touch $@
 
+$(VENV_COMPAT)/.stamp: requirements-compat.txt
+	@test -n "$(PYTHON_COMPAT)" || { echo "Python 3.11 is needed for the ansible-core 2.19 venv" >&2; exit 1; }
+	$(PYTHON_COMPAT) -m venv $(VENV_COMPAT)
+	$(VENV_COMPAT)/bin/pip install --quiet --upgrade pip
+	$(VENV_COMPAT)/bin/pip install --quiet -r requirements-compat.txt
+	touch $@
+
 $(COLLECTION_LINK):
 	mkdir -p $(dir $@)
 	ln -sfn ../../../.. $@
 
 venv: $(VENV)/.stamp $(COLLECTION_LINK)
+
+venv-compat: $(VENV_COMPAT)/.stamp
 
 engine:
 	tests/harness/docker-engine.sh
@@ -60,13 +73,13 @@ lint: venv
 unit: venv
 	$(BIN)/pytest -q tests/unit
 
-molecule: venv image
+molecule: venv venv-compat image
 	$(BIN)/pytest -v -p no:cacheprovider tests/integration/test_molecule.py
 
-molecule-%: venv image
+molecule-%: venv venv-compat image
 	$(BIN)/pytest -v -p no:cacheprovider tests/integration/test_molecule.py -k "scenario_$*"
 
 # Lint first (fast), then one pytest run over unit tests and every scenario, so
 # the closing line counts them all.
-test: lint image
+test: lint venv-compat image
 	$(BIN)/pytest -v -p no:cacheprovider tests/unit tests/integration

@@ -24,6 +24,8 @@ _RESERVED_NAMES = frozenset(
 _ENTRY = re.compile(r"^[A-Za-z_][\w.]*(:[A-Za-z_][\w.]*(\(.*\))?)?$")
 _SIZE = re.compile(r"^[0-9]+[kKmMgG]?$")
 _SERVER_NAME = re.compile(r"^(\*\.)?[A-Za-z0-9_.-]+$|^_$")
+# Static URLs and folders land in nginx's configuration: plain path characters only.
+_NGINX_PATH = re.compile(r"^[A-Za-z0-9_./~@+-]+$")
 
 SERVERS = ("gunicorn",)
 SOURCE_TYPES = ("local", "git")
@@ -116,10 +118,12 @@ def _static(where, entries):
         if not isinstance(entry, dict) or not entry.get("url") or not entry.get("path"):
             _fail(at, "needs 'url' (for example /static/) and 'path' (a folder in the app's code)")
         url = str(entry["url"])
-        if not url.startswith("/"):
-            _fail(at + ".url", "must start with '/', got %r" % url)
+        if not url.startswith("/") or not _NGINX_PATH.match(url):
+            _fail(at + ".url", "must start with '/' and hold only letters, digits and _ . / ~ @ + -, got %r" % url)
         url = url.rstrip("/") + "/"
         path = str(entry["path"]).rstrip("/")
+        if not _NGINX_PATH.match(path):
+            _fail(at + ".path", "may hold only letters, digits and _ . / ~ @ + -, got %r" % path)
         if ".." in path.split("/"):
             _fail(at + ".path", "must stay inside the app's code, got %r" % path)
         result.append({"url": url, "path": path})

@@ -95,6 +95,8 @@ def test_normalizing_twice_changes_nothing():
         ([app(source={"type": "git", "repo": "x"})], "(hello).source.version: is required"),
         ([app(static=[{"url": "static", "path": "s"}])], "(hello).static[0].url: must start with '/'"),
         ([app(static=[{"url": "/s/", "path": "../etc"}])], "(hello).static[0].path: must stay inside"),
+        ([app(static=[{"url": "/s/", "path": "s; return 301 x"}])], "(hello).static[0].path: may hold only"),
+        ([app(static=[{"url": "/s/ { }", "path": "s"}])], "(hello).static[0].url: must start with '/' and hold only"),
         ([app(static=[{"url": "/s/"}])], "(hello).static[0]: needs 'url'"),
         ([app(environment={"BAD-NAME": "x"})], "'BAD-NAME' is not a valid environment variable name"),
         ([app(environment={"A": [1]})], "(hello).environment.A: must be a string"),
