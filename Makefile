@@ -20,7 +20,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 COLLECTION_LINK := .ansible/collections/ansible_collections/pyops/wsgi
 SCENARIOS := $(notdir $(patsubst %/,%,$(dir $(wildcard molecule/*/molecule.yml))))
 
-.PHONY: help demo demo-clean test lint unit molecule engine image venv venv-compat $(addprefix molecule-,$(SCENARIOS))
+.PHONY: help demo demo-clean test lint unit molecule engine image venv venv-compat bench-reload
 
 help:
 	@echo "make demo            deploy the example app into a local Debian 12 container"
@@ -30,6 +30,7 @@ help:
 	@echo "make unit            pytest unit tests"
 	@echo "make molecule        every molecule scenario: $(SCENARIOS)"
 	@echo "make molecule-NAME   one scenario, for example make molecule-default"
+	@echo "make bench-reload    failed requests during reloads vs restarts (uWSGI), printed"
 
 $(VENV)/.stamp: requirements-controller.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed for the controller venv" >&2; exit 1; }
@@ -83,3 +84,13 @@ molecule-%: venv venv-compat image
 # the closing line counts them all.
 test: lint venv-compat image
 	$(BIN)/pytest -v -p no:cacheprovider tests/unit tests/integration
+
+# Failed requests during graceful reloads vs plain restarts, under a bounded load
+# through nginx (scenario uwsgi's instance, app u-socket). Prints figures, asserts nothing.
+bench-reload: venv image
+	export PATH=$(BIN):$$PATH PYOPS_IMAGE_BOOKWORM=$$(tests/harness/base-image.sh bookworm); \
+	molecule create -s uwsgi && molecule prepare -s uwsgi && molecule converge -s uwsgi \
+	&& $(BIN)/python benchmarks/reload_under_load.py --container pyops-uwsgi-debian12 \
+		--unit wsgi-u-socket.service --url http://127.0.0.1:$${PYOPS_UWSGI_PORT:-18081}/api/info \
+		--host socket.uwsgi.test; \
+	status=$$?; molecule destroy -s uwsgi; exit $$status

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.pyops.wsgi.plugins.module_utils.uwsgi_options import check_options
+from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_entry import EntryError, parse_entry
 
 # What Debian's adduser accepts for a system user, kept to 32 characters.
 _UNIX_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
@@ -21,16 +23,23 @@ _RESERVED_NAMES = frozenset(
     "nobody nogroup systemd-network systemd-resolve systemd-timesync messagebus sshd "
     "nginx sudo adm staff users lock log systemd user".split()
 )
-_ENTRY = re.compile(r"^[A-Za-z_][\w.]*(:[A-Za-z_][\w.]*(\(.*\))?)?$")
 _SIZE = re.compile(r"^[0-9]+[kKmMgG]?$")
 _SERVER_NAME = re.compile(r"^(\*\.)?[A-Za-z0-9_.-]+$|^_$")
 # Static URLs and folders land in nginx's configuration: plain path characters only.
 _NGINX_PATH = re.compile(r"^[A-Za-z0-9_./~@+-]+$")
 
-SERVERS = ("gunicorn",)
+SERVERS = ("gunicorn", "uwsgi")
 SOURCE_TYPES = ("local", "git")
 GUNICORN_WORKER_CLASSES = ("sync", "gthread", "gevent", "gevent_wsgi", "gevent_pywsgi", "tornado", "asgi")
-GUNICORN_PROTOCOLS = ("http", "uwsgi")
+# How nginx (or a client) reaches each server, first one the default, and the
+# nginx directive that speaks it. `router` is uWSGI's own HTTP router (`http`).
+PROTOCOLS = {
+    "gunicorn": ("http", "uwsgi"),
+    "uwsgi": ("uwsgi", "http", "fastcgi", "router"),
+}
+PASS_DIRECTIVES = {"http": "proxy_pass", "router": "proxy_pass", "uwsgi": "uwsgi_pass", "fastcgi": "fastcgi_pass"}
+_TCP_ADDRESS = re.compile(r"^(?P<host>[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\]):(?P<port>[0-9]{1,5})$")
+_LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
 
 APPS_ROOT = "/srv"
 CONFIG_ROOT = "/etc/pyops-wsgi"
@@ -46,8 +55,14 @@ _DEFAULTS = {
     "keepalive": 2,
     "max_requests": 1000,
     "max_requests_jitter": 100,
-    "protocol": "http",
+    "protocol": None,
+    "bind": ["unix"],
+    "mount": "",
+    "nginx": True,
     "control_socket": True,
+    "uwsgi_options": {},
+    "uwsgi_allow_world_socket": False,
+    "uwsgi_allow_public_stats": False,
     "server_names": [],
     "static": [],
     "environment": {},
@@ -57,8 +72,8 @@ _DEFAULTS = {
 }
 _INPUT_KEYS = frozenset(_DEFAULTS) | {"name", "source", "entry"}
 _DERIVED_KEYS = frozenset(
-    "user group home code_dir venv_dir data_dir config_dir env_file runtime_dir socket "
-    "log_dir unit upstream".split()
+    "user group home code_dir venv_dir data_dir config_dir env_file entry_module entry_callable "
+    "entry_call entry_args entry_kwargs runtime_dir socket addresses log_dir unit upstream".split()
 )
 
 
@@ -143,6 +158,29 @@ def _environment(where, environment):
     return result
 
 
+def _bind(where, bind):
+    entries = [bind] if isinstance(bind, str) else bind
+    if not isinstance(entries, list) or not entries:
+        _fail(where, "must be 'unix' or HOST:PORT, or a list of them")
+    result = []
+    for entry in entries:
+        entry = str(entry)
+        match = _TCP_ADDRESS.match(entry)
+        if entry != "unix" and not (match and 0 < int(match.group("port")) < 65536):
+            _fail(where, "%r is neither 'unix' (the app's socket under /run) nor HOST:PORT" % entry)
+        if entry in result:
+            _fail(where, "%r is listed twice" % entry)
+        result.append(entry)
+    return result
+
+
+def _mount(where, mount):
+    mount = str(mount or "").rstrip("/")
+    if mount and (not mount.startswith("/") or not _NGINX_PATH.match(mount)):
+        _fail(where, "must be a URL prefix such as /api, got %r" % mount)
+    return mount
+
+
 def _one(app, index, cpu_count):
     where = "wsgi_apps[%d]" % index
     if not isinstance(app, dict):
@@ -169,20 +207,41 @@ def _one(app, index, cpu_count):
         _fail(where + ".source", "is required: {type: local, path: ...} or {type: git, repo: ..., version: ...}")
     spec["source"] = _source(where + ".source", app["source"])
     entry = app.get("entry")
-    if not entry or not _ENTRY.match(str(entry)):
-        _fail(where + ".entry", "must be the WSGI entry point as 'module:callable' or 'module:factory()', got %r"
-              % (entry,))
-    spec["entry"] = str(entry)
+    try:
+        parsed = parse_entry(entry) if entry else None
+    except EntryError as problem:
+        _fail(where + ".entry", "%s, got %r" % (problem, entry))
+    if not parsed:
+        _fail(where + ".entry", "is required: the WSGI entry point as 'module:callable' or 'module:factory()'")
+    spec["entry"] = str(entry).strip()
 
-    _choice(where + ".server", spec["server"], SERVERS)
+    server = _choice(where + ".server", spec["server"], SERVERS)
     workers = _integer(where + ".workers", spec["workers"], 0)
     spec["workers"] = workers or 2 * _integer("cpu_count", cpu_count, 1) + 1
     spec["worker_class"] = _choice(where + ".worker_class", spec["worker_class"], GUNICORN_WORKER_CLASSES)
     spec["threads"] = _integer(where + ".threads", spec["threads"], 1)
     for key in ("timeout", "graceful_timeout", "keepalive", "max_requests", "max_requests_jitter"):
         spec[key] = _integer(where + "." + key, spec[key], 0)
-    spec["protocol"] = _choice(where + ".protocol", spec["protocol"], GUNICORN_PROTOCOLS)
+    protocol = spec["protocol"] or PROTOCOLS[server][0]
+    if protocol not in PROTOCOLS[server]:
+        _fail(where + ".protocol", "must be one of %s with server %s, got %r"
+              % (", ".join(PROTOCOLS[server]), server, protocol))
+    spec["protocol"] = protocol
+    spec["bind"] = _bind(where + ".bind", spec["bind"])
+    if protocol == "router" and "unix" in spec["bind"]:
+        _fail(where + ".bind", "uWSGI's HTTP router (protocol: router) listens on HOST:PORT, not 'unix'")
+    spec["nginx"] = _boolean(where + ".nginx", spec["nginx"])
+    spec["mount"] = _mount(where + ".mount", spec["mount"])
     spec["control_socket"] = _boolean(where + ".control_socket", spec["control_socket"])
+    for key in ("uwsgi_allow_world_socket", "uwsgi_allow_public_stats"):
+        spec[key] = _boolean(where + "." + key, spec[key])
+    options, problems = check_options(spec["uwsgi_options"], spec["uwsgi_allow_world_socket"],
+                                      spec["uwsgi_allow_public_stats"])
+    if problems:
+        _fail("%s.uwsgi_options.%s" % (where, problems[0][0]), problems[0][1])
+    if options and server != "uwsgi":
+        _fail(where + ".uwsgi_options", "only apply with server: uwsgi")
+    spec["uwsgi_options"] = options
 
     names = spec["server_names"]
     if isinstance(names, str):
@@ -204,8 +263,14 @@ def _one(app, index, cpu_count):
 
     home = "%s/%s" % (APPS_ROOT, name)
     runtime_dir = "/run/%s" % name
-    socket = "%s/%s.sock" % (runtime_dir, spec["server"])
+    socket = "%s/%s.sock" % (runtime_dir, server)
+    addresses = [socket if item == "unix" else item for item in spec["bind"]]
     spec.update(
+        entry_module=parsed["module"],
+        entry_callable=parsed["callable"],
+        entry_call=parsed["call"],
+        entry_args=parsed["args"],
+        entry_kwargs=parsed["kwargs"],
         user=name,
         group=name,
         home=home,
@@ -218,10 +283,11 @@ def _one(app, index, cpu_count):
         socket=socket,
         log_dir="/var/log/%s" % name,
         unit="wsgi-%s.service" % name,
+        addresses=addresses,
         upstream={
             "name": "wsgi_%s" % name.replace("-", "_"),
-            "server": "unix:" + socket,
-            "pass": "uwsgi_pass" if spec["protocol"] == "uwsgi" else "proxy_pass",
+            "servers": [("unix:" + a) if a.startswith("/") else a for a in addresses],
+            "pass": PASS_DIRECTIVES[protocol],
         },
     )
     return spec
@@ -246,6 +312,14 @@ def app_specs(apps, cpu_count=1):
     if len(default_apps) > 1:
         _fail("wsgi_apps", "apps %s have no server_names; at most one app may be the default site"
               % " and ".join(default_apps))
+    ports = {}
+    for spec in specs:
+        for address in spec["addresses"]:
+            if address.startswith("/"):
+                continue
+            if address in ports:
+                _fail("wsgi_apps", "address %s is bound by both %s and %s" % (address, ports[address], spec["name"]))
+            ports[address] = spec["name"]
     owners = {}
     for spec in specs:
         for server_name in spec["server_names"]:

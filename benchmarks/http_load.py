@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""A bounded HTTP load against one URL on this machine; prints a JSON summary.
+
+    http_load.py --url http://127.0.0.1:18081/api/info --host socket.uwsgi.test \
+        --seconds 20 --max-requests 200000 --connections 8
+
+Stops at whichever comes first: --seconds, --max-requests, or --stop-file
+appearing (so a caller can end it when the event it watches is over). Only loopback
+addresses are accepted. Each connection is a thread with a keep-alive client; a
+request fails on a connection error, a timeout or a status outside 2xx/3xx.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import ipaddress
+import json
+import os
+import socket
+import sys
+import threading
+import time
+import urllib.parse
+
+
+def _loopback(host):
+    try:
+        return ipaddress.ip_address(socket.gethostbyname(host)).is_loopback
+    except (OSError, ValueError):
+        return False
+
+
+class Load:
+    def __init__(self, url, host, seconds, max_requests, timeout, stop_file=None):
+        self.url = urllib.parse.urlsplit(url)
+        self.host = host or self.url.netloc
+        self.deadline = time.monotonic() + seconds
+        self.started_at = time.time()
+        self.max_requests = max_requests
+        self.timeout = timeout
+        self.stop_file = stop_file
+        self.lock = threading.Lock()
+        self.sent = 0
+        self.ok = 0
+        self.failed = 0
+        self.errors = {}
+        self.latencies = []
+        self.first_failure = None
+        self.last_failure = None
+
+    def _claim(self):
+        with self.lock:
+            if self.sent >= self.max_requests or time.monotonic() >= self.deadline:
+                return False
+            if self.stop_file and self.sent % 100 == 0 and os.path.exists(self.stop_file):
+                return False
+            self.sent += 1
+            return True
+
+    def _record(self, started, error):
+        elapsed = time.monotonic() - started
+        with self.lock:
+            if error is None:
+                self.ok += 1
+                self.latencies.append(elapsed)
+            else:
+                self.failed += 1
+                self.errors[error] = self.errors.get(error, 0) + 1
+                now = time.time()
+                self.first_failure = self.first_failure or now
+                self.last_failure = now
+
+    def worker(self):
+        path = self.url.path or "/"
+        if self.url.query:
+            path += "?" + self.url.query
+        conn = None
+        while self._claim():
+            started = time.monotonic()
+            error = None
+            try:
+                if conn is None:
+                    conn = http.client.HTTPConnection(self.url.hostname, self.url.port or 80, timeout=self.timeout)
+                conn.request("GET", path, headers={"Host": self.host})
+                response = conn.getresponse()
+                response.read()
+                if not 200 <= response.status < 400:
+                    error = "HTTP %d" % response.status
+                if response.getheader("connection", "").lower() == "close":
+                    conn.close()
+                    conn = None
+            except (OSError, http.client.HTTPException) as problem:
+                error = type(problem).__name__
+                if conn is not None:
+                    conn.close()
+                conn = None
+            self._record(started, error)
+        if conn is not None:
+            conn.close()
+
+    def summary(self, wall):
+        latencies = sorted(self.latencies)
+
+        def percentile(fraction):
+            if not latencies:
+                return None
+            return round(latencies[min(len(latencies) - 1, int(fraction * len(latencies)))] * 1000, 2)
+
+        return {
+            "started_at": round(self.started_at, 3),
+            "ended_at": round(time.time(), 3),
+            "requests": self.ok + self.failed,
+            "failed": self.failed,
+            "errors": self.errors,
+            "seconds": round(wall, 2),
+            "requests_per_second": round((self.ok + self.failed) / wall, 1) if wall else None,
+            "p50_ms": percentile(0.50),
+            "p99_ms": percentile(0.99),
+            "max_ms": round(latencies[-1] * 1000, 2) if latencies else None,
+        }
+
+
+def run(url, host=None, seconds=10.0, max_requests=100000, connections=8, timeout=10.0, stop_file=None):
+    """Run the load in this process; return the summary dict."""
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme != "http" or not _loopback(parsed.hostname or ""):
+        raise SystemExit("http_load: only http:// URLs on a loopback address, got %s" % url)
+    load = Load(url, host, seconds, max_requests, timeout, stop_file)
+    threads = [threading.Thread(target=load.worker, daemon=True) for _ in range(connections)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(seconds + timeout + 5)
+    return load.summary(time.monotonic() - started)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--host", help="Host header (default: the URL's host)")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--max-requests", type=int, default=100000)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--timeout", type=float, default=10.0)
+    parser.add_argument("--stop-file", help="stop once this file exists")
+    parser.add_argument("--out", help="also write the summary to this file")
+    args = parser.parse_args(argv)
+    summary = run(args.url, args.host, args.seconds, args.max_requests, args.connections, args.timeout,
+                  args.stop_file)
+    text = json.dumps(summary, sort_keys=True)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""Render the roles' templates with Ansible itself, for an app spec, into a folder.
+
+Each role's vars/main.yml is loaded as the role would load it, so what the tests
+read is what a host would get.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+
+TEMPLATES = {
+    "app.env": "roles/app/templates/etc/pyops-wsgi/app/app.env.j2",
+    "pyops_wsgi_entry.py": "roles/app/templates/etc/pyops-wsgi/app/pyops_wsgi_entry.py.j2",
+    "gunicorn.conf.py": "roles/gunicorn/templates/etc/pyops-wsgi/app/gunicorn.conf.py.j2",
+    "gunicorn.service": "roles/gunicorn/templates/etc/systemd/system/wsgi-app.service.j2",
+    "uwsgi.ini": "roles/uwsgi/templates/etc/pyops-wsgi/app/uwsgi.ini.j2",
+    "uwsgi.service": "roles/uwsgi/templates/etc/systemd/system/wsgi-app.service.j2",
+    "uwsgi-emperor.service": "roles/uwsgi/templates/etc/systemd/system/uwsgi-emperor.service.j2",
+    "nginx.conf": "roles/nginx/templates/etc/nginx/sites-available/wsgi-app.conf.j2",
+}
+
+PLAYBOOK = """
+- hosts: localhost
+  gather_facts: false
+  vars:
+    ansible_python_interpreter: {python}
+    ansible_facts:
+      processor_vcpus: 2
+    app_spec: "{{{{ app_input }}}}"
+    gunicorn_app: "{{{{ app_input }}}}"
+    uwsgi_app: "{{{{ app_input }}}}"
+    nginx_listen_port: 80
+    nginx_listen_ipv6: true
+  tasks:
+    - ansible.builtin.include_vars: {root}/roles/{role}/vars/main.yml
+      loop: [app, gunicorn, uwsgi]
+      loop_control:
+        loop_var: role
+    - ansible.builtin.set_fact:
+        __app_spec: "{{{{ __app_spec | combine(overrides) }}}}"
+        __gunicorn_app: "{{{{ __gunicorn_app | combine(overrides) }}}}"
+        __uwsgi_app: "{{{{ __uwsgi_app | combine(overrides) }}}}"
+        app: "{{{{ __app_spec | combine(overrides) }}}}"
+    - ansible.builtin.template:
+        src: "{root}/{{{{ item.value }}}}"
+        dest: "{{{{ out }}}}/{{{{ item.key }}}}"
+        mode: "0600"
+      loop: "{{{{ templates | dict2items }}}}"
+      when: item.key in wanted
+"""
+
+
+def render_templates(folder, app, wanted, overrides=None, emperor=False):
+    """Render the templates named in `wanted` for one app spec; return {name: text}."""
+    folder = pathlib.Path(folder)
+    playbook = folder / "render.yml"
+    playbook.write_text(PLAYBOOK.format(root=ROOT, python=sys.executable, role="{{ role }}"))
+    extra = folder / "vars.json"
+    extra.write_text(json.dumps({
+        "app_input": app, "out": str(folder), "templates": TEMPLATES, "wanted": list(wanted),
+        "overrides": overrides or {},
+        "uwsgi_package": "pyuwsgi", "uwsgi_pyuwsgi_version": "2.0.30.post1", "uwsgi_source_version": "2.0.31",
+        "gunicorn_version": "27.0.1",
+        "uwsgi_emperor": emperor, "uwsgi_emperor_venv": "/opt/pyops-wsgi/uwsgi-emperor",
+        "uwsgi_emperor_vassals": "/etc/uwsgi-emperor/vassals",
+    }))
+    env = dict(os.environ, LANG="C.UTF-8", LC_ALL="C.UTF-8", ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
+    result = subprocess.run(
+        [str(pathlib.Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", "-c", "local",
+         "-e", "@%s" % extra, str(playbook)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    assert result.returncode == 0, result.stdout
+    return {name: (folder / name).read_text() for name in wanted}
+
+
+@pytest.fixture(scope="module")
+def render(tmp_path_factory):
+    def _render(app, wanted, overrides=None, emperor=False):
+        return render_templates(tmp_path_factory.mktemp("render"), app, wanted, overrides, emperor)
+    return _render
