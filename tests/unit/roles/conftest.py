@@ -58,7 +58,7 @@ PLAYBOOK = """
 """
 
 
-def render_templates(folder, app, wanted, overrides=None, emperor=False):
+def render_templates(folder, app, wanted, overrides=None, emperor=False, package="pyuwsgi"):
     """Render the templates named in `wanted` for one app spec; return {name: text}."""
     folder = pathlib.Path(folder)
     playbook = folder / "render.yml"
@@ -67,7 +67,7 @@ def render_templates(folder, app, wanted, overrides=None, emperor=False):
     extra.write_text(json.dumps({
         "app_input": app, "out": str(folder), "templates": TEMPLATES, "wanted": list(wanted),
         "overrides": overrides or {},
-        "uwsgi_package": "pyuwsgi", "uwsgi_pyuwsgi_version": "2.0.30.post1", "uwsgi_source_version": "2.0.31",
+        "uwsgi_package": package, "uwsgi_pyuwsgi_version": "2.0.30.post1", "uwsgi_source_version": "2.0.31",
         "gunicorn_version": "27.0.1",
         "uwsgi_emperor": emperor, "uwsgi_emperor_venv": "/opt/pyops-wsgi/uwsgi-emperor",
         "uwsgi_emperor_vassals": "/etc/uwsgi-emperor/vassals",
@@ -84,6 +84,6 @@ def render_templates(folder, app, wanted, overrides=None, emperor=False):
 
 @pytest.fixture(scope="module")
 def render(tmp_path_factory):
-    def _render(app, wanted, overrides=None, emperor=False):
-        return render_templates(tmp_path_factory.mktemp("render"), app, wanted, overrides, emperor)
+    def _render(app, wanted, overrides=None, emperor=False, package="pyuwsgi"):
+        return render_templates(tmp_path_factory.mktemp("render"), app, wanted, overrides, emperor, package)
     return _render

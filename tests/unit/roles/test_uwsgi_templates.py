@@ -182,6 +182,11 @@ def test_emperor_vassal_drops_to_the_app_user(render):
             "--emperor-wrapper /opt/pyops-wsgi/uwsgi-emperor/bin/uwsgi") in unit
 
 
+def test_source_build_reloads_its_own_binary(render):
+    rendered = render(FLASK, ["uwsgi.ini"], overrides={}, emperor=False, package="uwsgi")
+    assert ("binary-path", "/srv/flaskapp/venv/bin/uwsgi") in parse_ini(rendered["uwsgi.ini"])
+
+
 def test_own_unit_has_no_uid_lines(flask):
     keys = dict(parse_ini(flask["uwsgi.ini"]))
     assert "uid" not in keys and "chown-socket" not in keys
