@@ -39,7 +39,6 @@ PROTOCOLS = {
 }
 PASS_DIRECTIVES = {"http": "proxy_pass", "router": "proxy_pass", "uwsgi": "uwsgi_pass", "fastcgi": "fastcgi_pass"}
 _TCP_ADDRESS = re.compile(r"^(?P<host>[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\]):(?P<port>[0-9]{1,5})$")
-_LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
 
 APPS_ROOT = "/srv"
 CONFIG_ROOT = "/etc/pyops-wsgi"
