@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """A bounded HTTP load against one URL on this machine; prints a JSON summary.
 
     http_load.py --url http://127.0.0.1:18081/api/info --host socket.uwsgi.test \
@@ -127,7 +126,7 @@ def run(url, host=None, seconds=10.0, max_requests=100000, connections=8, timeou
     if parsed.scheme != "http" or not _loopback(parsed.hostname or ""):
         raise SystemExit("http_load: only http:// URLs on a loopback address, got %s" % url)
     load = Load(url, host, seconds, max_requests, timeout, stop_file)
-    threads = [threading.Thread(target=load.worker, daemon=True) for _ in range(connections)]
+    threads = [threading.Thread(target=load.worker, daemon=True) for _index in range(connections)]
     started = time.monotonic()
     for thread in threads:
         thread.start()
@@ -137,7 +136,7 @@ def run(url, host=None, seconds=10.0, max_requests=100000, connections=8, timeou
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--url", required=True)
     parser.add_argument("--host", help="Host header (default: the URL's host)")
     parser.add_argument("--seconds", type=float, default=10.0)

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Failed requests while an app server reloads, beside a plain restart, under load.
 
     reload_under_load.py --container pyops-uwsgi-debian12 --unit wsgi-u-socket.service \
@@ -51,7 +50,7 @@ def run(args, action):
     thread = threading.Thread(target=act) if action else None
     if thread:
         thread.start()
-    output, _ = process.communicate(timeout=args.seconds + 60)
+    output, _errors = process.communicate(timeout=args.seconds + 60)
     if thread:
         thread.join()
     summary = json.loads(output)
@@ -60,7 +59,7 @@ def run(args, action):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--container", required=True)
     parser.add_argument("--unit", required=True)
     parser.add_argument("--url", required=True)
@@ -72,11 +71,11 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     subprocess.run(["docker", "update", "--cpuset-cpus", "1", args.container], check=True, capture_output=True)
-    results = [(name, run(args, action)) for name, action in (("steady", None), ("reload", "reload"),
-                                                               ("restart", "restart"))]
+    runs = (("steady", None), ("reload", "reload"), ("restart", "restart"))
+    results = [(name, run(args, action)) for name, action in runs]
     reference = results[0][1]["requests_per_second"] or 1
-    print("%s, %d connections, %.0f s per run, %d events per run" % (args.unit, args.connections, args.seconds,
-                                                                    args.events))
+    print("%s, %d connections, %.0f s per run, %d events per run"
+          % (args.unit, args.connections, args.seconds, args.events))
     print("%-8s %10s %8s %9s %10s" % ("run", "requests", "failed", "p99 ms", "vs steady"))
     for name, summary in results:
         print("%-8s %10d %8d %9s %9.2fx" % (name, summary["requests"], summary["failed"], summary["p99_ms"],

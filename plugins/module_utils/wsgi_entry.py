@@ -46,7 +46,7 @@ def _literal(node):
 def parse_entry(text, default_callable="application"):
     """Split an entry point: {'module', 'callable', 'call', 'args', 'kwargs'}."""
     text = str(text or "").strip()
-    module, _, target = text.partition(":")
+    module, _sep, target = text.partition(":")
     if not _MODULE.match(module):
         raise EntryError("%r is not a dotted module path" % module)
     target = target.strip() or default_callable

@@ -49,17 +49,17 @@ def shop(render, tmp_path_factory):
     ],
 )
 def test_gunicorn_settings_follow_the_spec(shop, setting, expected):
-    settings, _ = shop
+    settings = shop[0]
     assert settings[setting] == expected
 
 
 def test_socket_mode_from_umask_is_0660(shop):
-    settings, _ = shop
+    settings = shop[0]
     assert 0o777 & ~settings["umask"] == 0o660
 
 
 def test_unit_runs_as_the_app_user_and_reloads_with_hup(shop):
-    _, unit = shop
+    unit = shop[1]
     lines = set(unit.splitlines())
     for line in (
         "User=shop",

@@ -45,7 +45,7 @@ def parse_ini(text):
         line = line.strip()
         if not line or line[0] in "#;[":
             continue
-        key, _, value = line.partition("=")
+        key, _sep, value = line.partition("=")
         pairs.append((key.strip(), value.strip()))
     return pairs
 
@@ -93,7 +93,7 @@ def test_flask_ini(flask, key, value):
 
 
 def test_flask_ini_states_each_option_once_except_pythonpath(flask):
-    keys = [key for key, _ in parse_ini(flask["uwsgi.ini"])]
+    keys = [pair[0] for pair in parse_ini(flask["uwsgi.ini"])]
     repeated = sorted({key for key in keys if keys.count(key) > 1})
     assert repeated == ["pythonpath"]
 
@@ -117,7 +117,7 @@ def test_django_ini(django, key, value):
 
 
 def test_django_ini_has_no_max_requests_when_off(django):
-    keys = [key for key, _ in parse_ini(django["uwsgi.ini"])]
+    keys = [pair[0] for pair in parse_ini(django["uwsgi.ini"])]
     assert "max-requests" not in keys and "socket" not in keys
 
 

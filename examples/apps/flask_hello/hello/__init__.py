@@ -34,4 +34,3 @@ def create_app(greeting=None):
         return jsonify(status="ok")
 
     return app
-

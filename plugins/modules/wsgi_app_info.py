@@ -1,0 +1,288 @@
+#!/usr/bin/python
+# Copyright: pyops.wsgi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: wsgi_app_info
+short_description: Find a Python web app's WSGI entry point, and optionally import it to confirm
+version_added: 0.2.0
+description:
+  - Reads the app's source on the target and finds its WSGI entry point the way Flask's command line does,
+    after Django's rules. The source is parsed, never run, unless O(python) is given.
+  - With O(hint) (or C(FLASK_APP) in O(environment_file)) in Flask's syntax, C([path/]module[.py][:name]) or
+    C(module:factory(args)) with literal arguments only.
+  - Without a hint, Django first (C(manage.py) names C(DJANGO_SETTINGS_MODULE), or O(environment_file) does; the
+    settings, following C(from ... import *), give C(WSGI_APPLICATION)), then C(wsgi.py), then C(app.py).
+  - Inside a module, the names C(app) then C(application), then a single C(Flask(...)) instance, then
+    the factories C(create_app) and C(make_app), which must then take no required argument.
+  - With O(python), imports the app with that interpreter (the app's venv) in a child process, calls
+    the factory, and checks that the result takes C((environ, start_response)).
+  - On failure the message names the rule that failed and what it found.
+options:
+  path:
+    description:
+      - The app's directory (its code) on the target.
+    type: path
+    required: true
+  hint:
+    description:
+      - Where the app is, in Flask's C(FLASK_APP) syntax, for example V(hello:create_app()), V(src/shop),
+        V(shop.wsgi:application).
+      - When missing, C(FLASK_APP) from O(environment_file) is used if set there.
+    type: str
+  environment_file:
+    description:
+      - The app's environment file on the target, C(KEY=value) lines (values may be JSON-quoted, as the
+        app role writes them). C(FLASK_APP) and C(DJANGO_SETTINGS_MODULE) are read from it, and with
+        O(python) the import runs with it. A file, not values, so that secrets stay out of the module's
+        arguments.
+    type: path
+  python:
+    description:
+      - Python interpreter to import the app with, usually the app venv's C(bin/python).
+      - The import runs the app's module-level code; leave this out to only read the source.
+    type: path
+  run_as:
+    description:
+      - With O(python), the user the import runs as (through C(runuser)), so it cannot write where the app cannot.
+    type: str
+  timeout:
+    description:
+      - With O(python), seconds the import may take.
+    type: int
+    default: 60
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads; it does the same in check mode.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+notes:
+  - uWSGI's C(module) option calls a factory only when it takes no arguments; RV(uwsgi) is null otherwise.
+author:
+  - pyops.wsgi contributors
+seealso:
+  - module: pyops.wsgi.wsgi_probe
+"""
+
+EXAMPLES = r"""
+- name: Find the entry point of the code in /srv/shop/code
+  pyops.wsgi.wsgi_app_info:
+    path: /srv/shop/code
+  register: shop_entry
+
+- name: Confirm with the app's venv that a factory builds a WSGI app
+  pyops.wsgi.wsgi_app_info:
+    path: /srv/shop/code
+    hint: shop:create_app(config="production")
+    python: /srv/shop/venv/bin/python
+    run_as: shop
+    environment_file: /etc/pyops-wsgi/shop/app.env
+"""
+
+RETURN = r"""
+module:
+  description: Dotted module path of the entry point.
+  returned: always
+  type: str
+  sample: hello
+callable:
+  description: Name of the app, or of the factory, in the module (may be dotted, as app.wsgi_app).
+  returned: always
+  type: str
+  sample: create_app
+call:
+  description: Whether RV(callable) is a factory to call.
+  returned: always
+  type: bool
+  sample: true
+args:
+  description: Positional arguments for the factory (literals).
+  returned: always
+  type: list
+  elements: raw
+  sample: []
+kwargs:
+  description: Keyword arguments for the factory (literals).
+  returned: always
+  type: dict
+  sample: {}
+framework:
+  description: V(flask), V(django) or V(wsgi) (anything else), from the imports, or the app's type when imported.
+  returned: always
+  type: str
+  sample: flask
+rule:
+  description: The rule that found the entry point.
+  returned: always
+  type: str
+  sample: "file wsgi.py: the name 'app'"
+file:
+  description: The source file of the module.
+  returned: always
+  type: str
+  sample: /srv/shop/code/hello/__init__.py
+pythonpath:
+  description: The directory to import the module from (the app's directory unless the hint gave a path).
+  returned: always
+  type: str
+  sample: /srv/shop/code
+app_dir:
+  description: The app's directory, absolute.
+  returned: always
+  type: str
+  sample: /srv/shop/code
+settings_module:
+  description: For Django, the settings module used; null otherwise.
+  returned: always
+  type: str
+  sample: mysite.settings
+gunicorn:
+  description: The entry point as Gunicorn's APP_MODULE argument (with C(--chdir) RV(pythonpath)).
+  returned: always
+  type: str
+  sample: hello:create_app()
+uwsgi:
+  description: The entry point as uWSGI's C(module) option, or null for a factory with arguments.
+  returned: always
+  type: str
+  sample: hello:create_app()
+imported:
+  description: With O(python), what the import built; null otherwise.
+  returned: always
+  type: dict
+  contains:
+    type:
+      description: Qualified type name of the WSGI callable.
+      type: str
+    python:
+      description: Version of the Python that imported it.
+      type: str
+  sample: {"type": "flask.app.Flask", "python": "3.11.2"}
+"""
+
+import json
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_discovery import DiscoveryError, discover
+
+_MARK = "PYOPS_WSGI_APP_INFO "
+
+# Run by the app's Python: import the module, build the app, check it is a WSGI callable.
+_IMPORT_SCRIPT = r"""
+import importlib, inspect, json, sys
+spec = json.loads(sys.argv[1])
+sys.path.insert(0, spec["pythonpath"])
+target = importlib.import_module(spec["module"])
+for name in spec["callable"].split("."):
+    target = getattr(target, name)
+if spec["call"]:
+    target = target(*spec["args"], **spec["kwargs"])
+kind = type(target)
+found = {"type": "%s.%s" % (kind.__module__, kind.__qualname__), "python": sys.version.split()[0]}
+if not callable(target):
+    found["problem"] = "is not callable"
+else:
+    try:
+        inspect.signature(target).bind(None, None)
+    except TypeError:
+        found["problem"] = "cannot be called with (environ, start_response)"
+    except ValueError:
+        pass
+sys.stdout.write("\n" + MARK + json.dumps(found) + "\n")
+""".replace("MARK", repr(_MARK))
+
+
+def read_environment(path):
+    """KEY=value lines; a value starting with a double quote is JSON. ValueError names the bad line."""
+    environment = {}
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            key, sep, value = line.partition("=")
+            if not sep or not key.strip():
+                raise ValueError("line %d is not KEY=value" % number)
+            try:
+                environment[key.strip()] = json.loads(value) if value.startswith('"') else value
+            except ValueError:
+                raise ValueError("line %d: the value of %s starts with a quote but is not a JSON string"
+                                 % (number, key.strip()))
+    return environment
+
+
+def import_app(module, found, params, environment):
+    """Import the app with the given Python; returns the `imported` dict or fails the module."""
+    python = params["python"]
+    if not os.access(python, os.X_OK):
+        module.fail_json(msg="python: %s is not an executable interpreter (is the venv built?)" % python)
+    command = [module.get_bin_path("timeout", required=True), str(params["timeout"])]
+    if params["run_as"]:
+        command += [module.get_bin_path("runuser", required=True), "-u", params["run_as"], "--"]
+    spec = dict((key, found[key]) for key in ("pythonpath", "module", "callable", "call", "args", "kwargs"))
+    command += [python, "-c", _IMPORT_SCRIPT, json.dumps(spec)]
+    environment = dict((str(key), str(value)) for key, value in environment.items())
+    environment["PYTHONDONTWRITEBYTECODE"] = "1"
+    if found.get("settings_module"):
+        environment.setdefault("DJANGO_SETTINGS_MODULE", found["settings_module"])
+    rc, out, err = module.run_command(command, cwd=found["pythonpath"], environ_update=environment)
+    lines = [line for line in out.splitlines() if line.startswith(_MARK)]
+    where = "importing %s with %s (rule: %s)" % (found["gunicorn"], python, found["rule"])
+    if rc == 124:
+        module.fail_json(msg="%s took more than %d s" % (where, params["timeout"]), **found)
+    if rc != 0 or not lines:
+        detail = (err.strip().splitlines() or ["exit status %d" % rc])[-1]
+        module.fail_json(msg="%s failed: %s" % (where, detail), stderr=err, **found)
+    imported = json.loads(lines[-1][len(_MARK):])
+    problem = imported.pop("problem", None)
+    if problem:
+        module.fail_json(msg="%s: the object built (%s) %s; it is not a WSGI app" % (where, imported["type"], problem),
+                         **found)
+    return imported
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type="path", required=True),
+            hint=dict(type="str"),
+            environment_file=dict(type="path"),
+            python=dict(type="path"),
+            run_as=dict(type="str"),
+            timeout=dict(type="int", default=60),
+        ),
+        required_by=dict(run_as="python"),
+        supports_check_mode=True,
+    )
+    params = module.params
+    if params["timeout"] < 1:
+        module.fail_json(msg="timeout: must be 1 or more, got %d" % params["timeout"])
+    environment = {}
+    if params["environment_file"]:
+        try:
+            environment = read_environment(params["environment_file"])
+        except (OSError, ValueError) as error:
+            module.fail_json(msg="environment_file: cannot use %s: %s" % (params["environment_file"], error))
+    hint = params["hint"] or environment.get("FLASK_APP")
+    try:
+        found = discover(params["path"], hint, environment.get("DJANGO_SETTINGS_MODULE"))
+    except DiscoveryError as error:
+        module.fail_json(msg="no WSGI entry point found: %s" % error)
+    found["imported"] = None
+    if params["python"]:
+        found["imported"] = import_app(module, found, params, environment)
+        top = found["imported"]["type"].split(".")[0]
+        if top in ("flask", "django"):
+            found["framework"] = top
+    module.exit_json(changed=False, **found)
+
+
+if __name__ == "__main__":
+    main()

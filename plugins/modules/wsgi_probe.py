@@ -1,0 +1,293 @@
+#!/usr/bin/python
+# Copyright: pyops.wsgi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: wsgi_probe
+short_description: Send one request to a WSGI app over HTTP or the uwsgi protocol and check the answer
+version_added: 0.2.0
+description:
+  - Connects to an app server, or to nginx, over a unix socket or TCP on the target, sends one request
+    in HTTP or in uWSGI's binary uwsgi protocol, and checks the status code and, optionally, the body.
+  - The uwsgi protocol lets a uWSGI C(socket) or a Gunicorn C(protocol = uwsgi) socket be checked without
+    nginx in front.
+  - Retries until the answer is as expected or O(retries) is used up; the module fails with the last
+    status or error. It only reads, so it runs unchanged in check mode and never reports a change.
+options:
+  socket:
+    description:
+      - Path of a unix socket to connect to.
+      - Exactly one of O(socket) and O(port) is required.
+    type: path
+  host:
+    description:
+      - Address to connect to with O(port).
+    type: str
+    default: 127.0.0.1
+  port:
+    description:
+      - TCP port to connect to on O(host).
+    type: int
+  protocol:
+    description:
+      - V(http) sends an HTTP/1.1 request; V(uwsgi) sends a uwsgi packet (modifier1 0).
+    type: str
+    choices: [http, uwsgi]
+    default: http
+  tls:
+    description:
+      - Speak HTTPS (TLS over O(port)). The server name sent in the handshake is O(host_header) without a port.
+    type: bool
+    default: false
+  validate_certs:
+    description:
+      - With O(tls), check the server's certificate against the system's trusted authorities and O(host_header).
+    type: bool
+    default: true
+  path:
+    description:
+      - Request path, with a query string if needed.
+    type: str
+    default: /
+  method:
+    description:
+      - Request method.
+    type: str
+    default: GET
+  host_header:
+    description:
+      - The Host header (nginx picks the server block by it).
+    type: str
+    default: localhost
+  headers:
+    description:
+      - More request headers.
+    type: dict
+    default: {}
+  body:
+    description:
+      - Request body, sent as UTF-8.
+    type: str
+    default: ""
+  status_codes:
+    description:
+      - Status codes that count as healthy.
+    type: list
+    elements: int
+    default: [200]
+  body_regex:
+    description:
+      - A Python regular expression the body (decoded as UTF-8) must match somewhere.
+    type: str
+  timeout:
+    description:
+      - Seconds to wait for the connection and for each read.
+    type: float
+    default: 5
+  retries:
+    description:
+      - How many times to try again after a failed attempt.
+    type: int
+    default: 0
+  delay:
+    description:
+      - Seconds between attempts.
+    type: float
+    default: 1
+  body_excerpt:
+    description:
+      - How many characters of the body to return.
+    type: int
+    default: 1024
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads; it does the same in check mode.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+author:
+  - pyops.wsgi contributors
+seealso:
+  - module: pyops.wsgi.uwsgi_stats
+"""
+
+EXAMPLES = r"""
+- name: The app answers on its uWSGI socket in the uwsgi protocol
+  pyops.wsgi.wsgi_probe:
+    socket: /run/shop/uwsgi.sock
+    protocol: uwsgi
+    path: /healthz
+    retries: 5
+
+- name: The app answers through nginx, with the page we expect
+  pyops.wsgi.wsgi_probe:
+    port: 80
+    host_header: shop.example.com
+    path: /
+    status_codes: [200, 302]
+    body_regex: "<title>Shop</title>"
+
+- name: The app answers over HTTPS with a self-signed certificate
+  pyops.wsgi.wsgi_probe:
+    port: 443
+    tls: true
+    validate_certs: false
+    host_header: shop.example.com
+"""
+
+RETURN = r"""
+target:
+  description: Where the request went, as protocol and address.
+  returned: always
+  type: str
+  sample: uwsgi+unix:/run/shop/uwsgi.sock
+status:
+  description: The status code of the last answer, or null when there was none.
+  returned: always
+  type: int
+  sample: 200
+reason:
+  description: The reason phrase of the last answer.
+  returned: always
+  type: str
+  sample: OK
+headers:
+  description: Headers of the last answer, names in lower case; repeated headers joined with a comma.
+  returned: always
+  type: dict
+  sample: {"content-type": "application/json", "content-length": "42"}
+body:
+  description: The beginning of the body (O(body_excerpt) characters), decoded as UTF-8.
+  returned: always
+  type: str
+  sample: '{"status": "ok"}'
+body_length:
+  description: Bytes of body read (at most 1 MiB are read).
+  returned: always
+  type: int
+  sample: 16
+elapsed:
+  description: Seconds the last attempt took, from connecting to the end of the answer.
+  returned: always
+  type: float
+  sample: 0.004
+attempts:
+  description: How many requests were sent.
+  returned: always
+  type: int
+  sample: 1
+"""
+
+import re
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_bytes, to_text
+
+from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_wire import (
+    WireError, connect, describe, exchange, http_request, uwsgi_request,
+)
+
+
+def _attempt(params, request, target):
+    """One request; returns (result fields, problem or None)."""
+    started = time.monotonic()
+    sock = connect(params["socket"], params["host"], params["port"], params["timeout"], params["tls"],
+                   params["host_header"].split(":")[0], params["validate_certs"])
+    status, reason, headers, body = exchange(sock, request, params["method"], target, params["timeout"])
+    text = to_text(body, errors="surrogate_or_replace")
+    result = dict(status=status, reason=reason, headers=headers, body=text[:params["body_excerpt"]],
+                  body_length=len(body), elapsed=round(time.monotonic() - started, 6))
+    if status not in params["status_codes"]:
+        return result, "answered %d %s, expected %s" % (status, reason, " or ".join(map(str, params["status_codes"])))
+    if params["body_regex"] and not re.search(params["body_regex"], text):
+        return result, "answered %d but the body does not match %r" % (status, params["body_regex"])
+    return result, None
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            socket=dict(type="path"),
+            host=dict(type="str", default="127.0.0.1"),
+            port=dict(type="int"),
+            protocol=dict(type="str", choices=["http", "uwsgi"], default="http"),
+            tls=dict(type="bool", default=False),
+            validate_certs=dict(type="bool", default=True),
+            path=dict(type="str", default="/"),
+            method=dict(type="str", default="GET"),
+            host_header=dict(type="str", default="localhost"),
+            headers=dict(type="dict", default={}),
+            body=dict(type="str", default=""),
+            status_codes=dict(type="list", elements="int", default=[200]),
+            body_regex=dict(type="str"),
+            timeout=dict(type="float", default=5),
+            retries=dict(type="int", default=0),
+            delay=dict(type="float", default=1),
+            body_excerpt=dict(type="int", default=1024),
+        ),
+        mutually_exclusive=[("socket", "port")],
+        required_one_of=[("socket", "port")],
+        supports_check_mode=True,
+    )
+    params = module.params
+    if params["socket"] and params["tls"]:
+        module.fail_json(msg="tls: only with port; a unix socket is spoken to in plain HTTP or uwsgi")
+    if params["port"] is not None and not 0 < params["port"] < 65536:
+        module.fail_json(msg="port: must be 1 to 65535, got %d" % params["port"])
+    if not params["path"].startswith("/"):
+        module.fail_json(msg="path: must start with '/', got %r" % params["path"])
+    for name in ("timeout", "delay"):
+        if params[name] < 0 or (name == "timeout" and params[name] == 0):
+            module.fail_json(msg="%s: must be more than 0, got %s" % (name, params[name]))
+    if params["retries"] < 0:
+        module.fail_json(msg="retries: must be 0 or more, got %d" % params["retries"])
+    if params["body_regex"]:
+        try:
+            re.compile(params["body_regex"])
+        except re.error as error:
+            module.fail_json(msg="body_regex: not a valid regular expression: %s" % error)
+    method = params["method"].upper()
+    if not re.match(r"^[A-Z]+$", method):
+        module.fail_json(msg="method: letters only, got %r" % params["method"])
+    params["method"] = method
+    headers = sorted((str(name), str(value)) for name, value in params["headers"].items())
+    for name, value in headers:
+        if not re.match(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", name) or "\r" in value or "\n" in value:
+            module.fail_json(msg="headers: %r is not a valid header name and value" % name)
+
+    target = describe(params["socket"], params["host"], params["port"], params["protocol"], params["tls"])
+    body = to_bytes(params["body"])
+    try:
+        if params["protocol"] == "uwsgi":
+            request = uwsgi_request(method, params["path"], params["host_header"], headers, body,
+                                    params["port"] or 80)
+        else:
+            request = http_request(method, params["path"], params["host_header"], headers, body)
+    except (WireError, UnicodeEncodeError) as error:
+        module.fail_json(msg="%s: cannot build the request: %s" % (target, error))
+
+    result = dict(target=target, status=None, reason="", headers={}, body="", body_length=0, elapsed=0.0)
+    for attempt in range(1, params["retries"] + 2):
+        try:
+            fields, problem = _attempt(params, request, target)
+            result.update(fields)
+        except WireError as error:
+            problem = str(error)
+            result.update(status=None, reason="", headers={}, body="", body_length=0, elapsed=0.0)
+        result["attempts"] = attempt
+        if problem is None:
+            module.exit_json(changed=False, **result)
+        if attempt <= params["retries"]:
+            time.sleep(params["delay"])
+    module.fail_json(msg="%s %s on %s: %s (after %d attempt%s)" % (
+        method, params["path"], target, problem.replace(target + ": ", ""), result["attempts"],
+        "" if result["attempts"] == 1 else "s"), changed=False, **result)
+
+
+if __name__ == "__main__":
+    main()
