@@ -27,6 +27,7 @@ _SIZE = re.compile(r"^[0-9]+[kKmMgG]?$")
 _SERVER_NAME = re.compile(r"^(\*\.)?[A-Za-z0-9_.-]+$|^_$")
 # Static URLs and folders land in nginx's configuration: plain path characters only.
 _NGINX_PATH = re.compile(r"^[A-Za-z0-9_./~@+-]+$")
+_HEALTH_PATH = re.compile(r"^/[A-Za-z0-9_.~/@+-]*(\?[A-Za-z0-9_.~=&%+-]*)?$")
 
 SERVERS = ("gunicorn", "uwsgi")
 SOURCE_TYPES = ("local", "git")
@@ -68,11 +69,15 @@ _DEFAULTS = {
     "requirements": "requirements.txt",
     "packages": [],
     "client_max_body_size": "10m",
+    "entry": "",
+    "health": {},
 }
-_INPUT_KEYS = frozenset(_DEFAULTS) | {"name", "source", "entry"}
+# The health check after each deploy (module pyops.wsgi.wsgi_probe's options).
+_HEALTH_DEFAULTS = {"path": "/", "status_codes": [200], "body_regex": "", "timeout": 5, "retries": 10, "delay": 1}
+_INPUT_KEYS = frozenset(_DEFAULTS) | {"name", "source"}
 _DERIVED_KEYS = frozenset(
     "user group home code_dir venv_dir data_dir config_dir env_file entry_module entry_callable "
-    "entry_call entry_args entry_kwargs runtime_dir socket addresses log_dir unit upstream".split()
+    "entry_call entry_args entry_kwargs runtime_dir socket addresses log_dir unit upstream probe".split()
 )
 
 
@@ -205,14 +210,14 @@ def _one(app, index, cpu_count):
     if "source" not in app:
         _fail(where + ".source", "is required: {type: local, path: ...} or {type: git, repo: ..., version: ...}")
     spec["source"] = _source(where + ".source", app["source"])
-    entry = app.get("entry")
+    # Without an entry, the app role finds it in the code (module pyops.wsgi.wsgi_app_info).
+    entry = str(spec["entry"] or "").strip()
+    parsed = dict.fromkeys(("module", "callable", "call", "args", "kwargs"))
     try:
-        parsed = parse_entry(entry) if entry else None
+        parsed = parse_entry(entry) if entry else parsed
     except EntryError as problem:
         _fail(where + ".entry", "%s, got %r" % (problem, entry))
-    if not parsed:
-        _fail(where + ".entry", "is required: the WSGI entry point as 'module:callable' or 'module:factory()'")
-    spec["entry"] = str(entry).strip()
+    spec["entry"] = entry
 
     server = _choice(where + ".server", spec["server"], SERVERS)
     workers = _integer(where + ".workers", spec["workers"], 0)
@@ -259,6 +264,7 @@ def _one(app, index, cpu_count):
     if not _SIZE.match(size):
         _fail(where + ".client_max_body_size", "must be an nginx size such as 10m or 512k, got %r" % size)
     spec["client_max_body_size"] = size
+    spec["health"] = _health(where + ".health", spec["health"])
 
     home = "%s/%s" % (APPS_ROOT, name)
     runtime_dir = "/run/%s" % name
@@ -283,6 +289,7 @@ def _one(app, index, cpu_count):
         log_dir="/var/log/%s" % name,
         unit="wsgi-%s.service" % name,
         addresses=addresses,
+        probe=_probe(addresses[0], protocol, spec["mount"], spec["server_names"], spec["health"]),
         upstream={
             "name": "wsgi_%s" % name.replace("-", "_"),
             "servers": [("unix:" + a) if a.startswith("/") else a for a in addresses],
@@ -290,6 +297,53 @@ def _one(app, index, cpu_count):
         },
     )
     return spec
+
+
+def _health(where, health):
+    """The health check: false turns it off, a dict changes the defaults."""
+    if health is False or str(health).lower() in ("false", "no", "off"):
+        return dict(_HEALTH_DEFAULTS, enabled=False)
+    if not isinstance(health, dict):
+        _fail(where, "must be false or a dict with keys %s" % ", ".join(sorted(_HEALTH_DEFAULTS)))
+    unknown = sorted(set(health) - set(_HEALTH_DEFAULTS) - {"enabled"})
+    if unknown:
+        _fail(where, "unknown key(s) %s; known keys are %s" % (", ".join(unknown), ", ".join(sorted(_HEALTH_DEFAULTS))))
+    result = dict(_HEALTH_DEFAULTS, **health)
+    result["enabled"] = _boolean(where + ".enabled", result.get("enabled", True))
+    result["path"] = str(result["path"])
+    if not _HEALTH_PATH.match(result["path"]):
+        _fail(where + ".path", "must be a URL path starting with '/', got %r" % result["path"])
+    codes = result["status_codes"] if isinstance(result["status_codes"], list) else [result["status_codes"]]
+    result["status_codes"] = [_integer(where + ".status_codes", code, 100) for code in codes]
+    if not codes or max(result["status_codes"]) > 599:
+        _fail(where + ".status_codes", "must be HTTP status codes (100 to 599), got %r" % (codes,))
+    result["body_regex"] = str(result["body_regex"] or "")
+    try:
+        re.compile(result["body_regex"])
+    except re.error as problem:
+        _fail(where + ".body_regex", "is not a regular expression: %s" % problem)
+    result["timeout"] = _integer(where + ".timeout", result["timeout"], 1)
+    result["retries"] = _integer(where + ".retries", result["retries"], 0)
+    result["delay"] = _integer(where + ".delay", result["delay"], 0)
+    return result
+
+
+def _probe(address, protocol, mount, server_names, health):
+    """How the health check reaches the app server directly: its first address, in its protocol.
+    None for FastCGI, which only nginx speaks here (the check through nginx still runs)."""
+    if protocol == "fastcgi":
+        return None
+    probe = {"protocol": "uwsgi" if protocol == "uwsgi" else "http",
+             "path": mount.rstrip("/") + health["path"],
+             "host_header": server_names[0] if server_names else "localhost"}
+    if address.startswith("/"):
+        probe["socket"] = address
+    else:
+        host, port = address.rsplit(":", 1)
+        host = host.strip("[]")
+        probe.update(host="127.0.0.1" if host in ("0.0.0.0", "", "*") else ("::1" if host == "::" else host),
+                     port=int(port))
+    return probe
 
 
 def app_specs(apps, cpu_count=1):

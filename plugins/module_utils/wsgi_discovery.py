@@ -87,7 +87,7 @@ def _from_hint(app_dir, hint):
         return _in_module(pythonpath, parsed["module"], "hint %r" % hint, app_dir)
     path = _module_file(pythonpath, parsed["module"], "hint %r" % hint)
     tree = _parse(path)
-    first = parsed["callable"].split(".")[0]
+    first = parsed["callable"].split(".", maxsplit=1)[0]
     names, star = _bound_names(tree)
     if first not in names and not star:
         raise DiscoveryError("hint %r: %s defines no top-level name %r (it defines: %s)"

@@ -36,9 +36,9 @@ def describe(socket_path=None, host=None, port=None, protocol="http", tls=False)
 
 
 def connect(socket_path=None, host=None, port=None, timeout=5.0, tls=False, server_name=None,
-            validate_certs=True):
+            validate_certs=True, protocol="http"):
     """An open, connected socket; WireError says why not."""
-    target = describe(socket_path, host, port, tls=tls)
+    target = describe(socket_path, host, port, protocol, tls)
     try:
         if socket_path:
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -159,29 +159,14 @@ def _excerpt(value, limit=60):
 
 
 def read_stats(socket_path=None, host=None, port=None, timeout=5.0):
-    """uWSGI's stats document: the server writes JSON (or an HTTP answer with JSON, for
-    stats-http) and closes."""
+    """uWSGI's stats document. The plain stats server writes JSON as soon as a client connects,
+    then closes; with stats-http it waits for an HTTP request, so a connection that closes
+    without a byte is tried once more with a request."""
     target = describe(socket_path, host, port, protocol="stats")
-    sock = connect(socket_path, host, port, timeout)
-    chunks, size, started = [], 0, time.monotonic()
-    try:
-        while True:
-            try:
-                chunk = sock.recv(65536)
-            except socket.timeout:
-                raise WireError("%s: the stats server did not finish its answer within %s s" % (target, timeout))
-            except OSError as error:
-                raise WireError("%s: %s" % (target, error))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > _MAX_STATS or time.monotonic() - started > timeout:
-                raise WireError("%s: the answer is larger than %d bytes or slower than %s s" % (target, _MAX_STATS,
-                                                                                               timeout))
-    finally:
-        sock.close()
-    data = b"".join(chunks)
+    data = _read_all(connect(socket_path, host, port, timeout, protocol="stats"), b"", target, timeout)
+    if not data:
+        request = b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n"
+        data = _read_all(connect(socket_path, host, port, timeout, protocol="stats"), request, target, timeout)
     if not data:
         raise WireError("%s: the server closed the connection without sending stats" % target)
     if data.startswith(b"HTTP/"):
@@ -193,3 +178,34 @@ def read_stats(socket_path=None, host=None, port=None, timeout=5.0):
     if not isinstance(stats, dict) or "workers" not in stats:
         raise WireError("%s: the JSON answer has no 'workers': not a uWSGI stats server" % target)
     return stats
+
+
+def _read_all(sock, request, target, timeout):
+    """Send request (if any), then read until the server closes, within timeout and _MAX_STATS."""
+    chunks, size, started = [], 0, time.monotonic()
+    try:
+        if request:
+            try:
+                sock.sendall(request)
+            except (BrokenPipeError, ConnectionResetError):
+                return b""
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except socket.timeout:
+                raise WireError("%s: the stats server did not finish its answer within %s s" % (target, timeout))
+            except ConnectionResetError:
+                if chunks:
+                    raise WireError("%s: the connection was reset in the middle of the answer" % target)
+                return b""
+            except OSError as error:
+                raise WireError("%s: %s" % (target, error))
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > _MAX_STATS or time.monotonic() - started > timeout:
+                raise WireError("%s: the answer is larger than %d bytes or slower than %s s"
+                                % (target, _MAX_STATS, timeout))
+    finally:
+        sock.close()

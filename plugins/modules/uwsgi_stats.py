@@ -46,10 +46,12 @@ attributes:
     description: The module only reads; it does the same in check mode.
   diff_mode:
     support: none
+    description: Nothing changes, so there is nothing to show.
   idempotent:
     support: full
+    description: Reads only; the same state gives the same result.
 author:
-  - pyops.wsgi contributors
+  - pyops.wsgi developers (@pyops)
 seealso:
   - module: pyops.wsgi.wsgi_probe
 """

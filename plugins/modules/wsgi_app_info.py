@@ -59,12 +59,14 @@ attributes:
     description: The module only reads; it does the same in check mode.
   diff_mode:
     support: none
+    description: Nothing changes, so there is nothing to show.
   idempotent:
     support: full
+    description: Reads only; the same code gives the same result.
 notes:
   - uWSGI's C(module) option calls a factory only when it takes no arguments; RV(uwsgi) is null otherwise.
 author:
-  - pyops.wsgi contributors
+  - pyops.wsgi developers (@pyops)
 seealso:
   - module: pyops.wsgi.wsgi_probe
 """

@@ -107,10 +107,12 @@ attributes:
     description: The module only reads; it does the same in check mode.
   diff_mode:
     support: none
+    description: Nothing changes, so there is nothing to show.
   idempotent:
     support: full
+    description: Reads only; the same state gives the same result.
 author:
-  - pyops.wsgi contributors
+  - pyops.wsgi developers (@pyops)
 seealso:
   - module: pyops.wsgi.uwsgi_stats
 """
@@ -197,7 +199,7 @@ def _attempt(params, request, target):
     """One request; returns (result fields, problem or None)."""
     started = time.monotonic()
     sock = connect(params["socket"], params["host"], params["port"], params["timeout"], params["tls"],
-                   params["host_header"].split(":")[0], params["validate_certs"])
+                   params["host_header"].split(":")[0], params["validate_certs"], params["protocol"])
     status, reason, headers, body = exchange(sock, request, params["method"], target, params["timeout"])
     text = to_text(body, errors="surrogate_or_replace")
     result = dict(status=status, reason=reason, headers=headers, body=text[:params["body_excerpt"]],

@@ -142,10 +142,10 @@ def servers(tmp_path_factory):
 
 class FakeServer:
     """A TCP server on 127.0.0.1 that answers every connection with `reply` bytes (or stays silent,
-    or closes at once), then closes."""
+    or closes at once), then closes. It reads a request first unless `greet`."""
 
-    def __init__(self, reply=None, silent=False):
-        self.reply, self.silent = reply, silent
+    def __init__(self, reply=None, silent=False, greet=False):
+        self.reply, self.silent, self.greet = reply, silent, greet
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(8)
@@ -165,7 +165,8 @@ class FakeServer:
                 continue
             try:
                 conn.settimeout(2)
-                conn.recv(65536)
+                if not self.greet:
+                    conn.recv(65536)
                 if self.reply:
                     conn.sendall(self.reply)
             except OSError:
@@ -182,8 +183,8 @@ class FakeServer:
 def fake_server():
     made = []
 
-    def make(reply=None, silent=False):
-        server = FakeServer(reply, silent)
+    def make(reply=None, silent=False, greet=False):
+        server = FakeServer(reply, silent, greet)
         made.append(server)
         return server
 

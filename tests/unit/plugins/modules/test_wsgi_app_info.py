@@ -1,0 +1,132 @@
+"""wsgi_app_info: discovery through the module, and the optional import with a real interpreter."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import shutil
+import sys
+import tempfile
+import textwrap
+
+import pytest
+
+from .conftest import ROOT, run_module
+
+FACTORY = """
+import os
+
+def create_app(greeting="hello", **options):
+    if os.environ.get("REFUSE_ROOT") and os.getuid() == 0:
+        raise RuntimeError("imported as root")
+    message = os.environ.get("GREETING", greeting).encode()
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [message]
+    return app
+"""
+
+
+def write(folder, files):
+    for name, text in files.items():
+        path = pathlib.Path(folder) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return str(folder)
+
+
+def test_the_example_app_is_found_from_a_hint():
+    failed, result = run_module("wsgi_app_info", path=str(ROOT / "examples/apps/flask_hello"), hint="hello")
+    assert not failed, result
+    assert (result["module"], result["callable"], result["call"], result["framework"]) == (
+        "hello", "create_app", True, "flask")
+    assert (result["gunicorn"], result["uwsgi"]) == ("hello:create_app()", "hello:create_app()")
+    assert result["changed"] is False and result["imported"] is None
+
+
+def test_flask_app_in_the_environment_file_is_the_hint(tmp_path):
+    write(tmp_path / "code", {"shop/__init__.py": FACTORY, "wsgi.py": "app = None\n"})
+    (tmp_path / "app.env").write_text('# managed\nFLASK_APP="shop:create_app(\\"hi\\")"\nDEBUG=0\n')
+    failed, result = run_module("wsgi_app_info", path=str(tmp_path / "code"), environment_file=str(tmp_path / "app.env"))
+    assert not failed, result
+    assert (result["module"], result["callable"], result["args"]) == ("shop", "create_app", ["hi"])
+    assert result["uwsgi"] is None
+
+
+def test_import_with_the_apps_python_builds_a_wsgi_callable(tmp_path):
+    write(tmp_path, {"wsgi.py": FACTORY})
+    (tmp_path / "app.env").write_text('GREETING="from the env file"\n')
+    failed, result = run_module("wsgi_app_info", path=str(tmp_path), python=sys.executable,
+                                environment_file=str(tmp_path / "app.env"))
+    assert not failed, result
+    assert result["imported"] == {"type": "builtins.function", "python": "%d.%d.%d" % sys.version_info[:3]}
+    assert result["rule"] == "file wsgi.py: the factory create_app()"
+    assert not list(tmp_path.rglob("__pycache__")), "the import must not write bytecode into the code"
+
+
+@pytest.mark.parametrize(
+    ("files", "hint", "message"),
+    [
+        ({"wsgi.py": "import not_installed_anywhere\napp = 1\n"}, None,
+         "importing wsgi:app with %(python)s (rule: file wsgi.py: the name 'app') failed: "
+         "ModuleNotFoundError: No module named 'not_installed_anywhere'"),
+        ({"wsgi.py": "app = 42\n"}, None, "the object built (builtins.int) is not callable; it is not a WSGI app"),
+        ({"wsgi.py": "def app(environ):\n    return []\n"}, None,
+         "cannot be called with (environ, start_response)"),
+        ({"wsgi.py": "def create_app():\n    raise ValueError('no database configured')\n"}, None,
+         "failed: ValueError: no database configured"),
+        ({"wsgi.py": "import time\ntime.sleep(30)\napp = 1\n"}, None, "took more than 1 s"),
+    ],
+)
+def test_import_failures_say_what_failed(tmp_path, files, hint, message):
+    write(tmp_path, files)
+    failed, result = run_module("wsgi_app_info", path=str(tmp_path), hint=hint, python=sys.executable, timeout=1)
+    assert failed
+    assert message % {"python": sys.executable} in result["msg"], result["msg"]
+    assert result["module"] == "wsgi", "what was found is returned with the failure"
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("runuser") or not os.path.exists("/usr/bin/python3"),
+                    reason="needs root, runuser and a system Python")
+def test_run_as_imports_as_that_user():
+    folder = tempfile.mkdtemp(prefix="pyops-app-info-")
+    try:
+        os.chmod(folder, 0o755)
+        write(folder, {"wsgi.py": FACTORY})
+        env = pathlib.Path(folder) / "app.env"
+        env.write_text("REFUSE_ROOT=1\n")
+        env.chmod(0o644)
+        os.chmod(os.path.join(folder, "wsgi.py"), 0o644)
+        python = "/usr/bin/python3"  # the venv's lives under /root, which nobody cannot enter
+        failed, result = run_module("wsgi_app_info", path=folder, python=python, environment_file=str(env))
+        assert failed and "RuntimeError: imported as root" in result["msg"]
+        failed, result = run_module("wsgi_app_info", path=folder, python=python, environment_file=str(env),
+                                    run_as="nobody")
+        assert not failed, result["msg"]
+    finally:
+        shutil.rmtree(folder)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (dict(), "missing required arguments: path"),
+        (dict(path="/nonexistent/code"), "no WSGI entry point found: /nonexistent/code is not a directory"),
+        (dict(path="/", run_as="nobody"), "missing parameter(s) required by 'run_as': python"),
+        (dict(path=str(ROOT / "examples/apps/flask_hello"), hint="hello", python="/nonexistent/python"),
+         "python: /nonexistent/python is not an executable interpreter"),
+        (dict(path="/", timeout=0), "timeout: must be 1 or more"),
+        (dict(path="/", environment_file="/nonexistent/app.env"), "environment_file: cannot use /nonexistent/app.env"),
+    ],
+)
+def test_bad_input(args, message):
+    failed, result = run_module("wsgi_app_info", **args)
+    assert failed and message in result["msg"], result["msg"]
+
+
+def test_a_bad_environment_file_names_the_line(tmp_path):
+    env = tmp_path / "app.env"
+    env.write_text("OK=1\nnot a pair\n")
+    failed, result = run_module("wsgi_app_info", path=str(tmp_path), environment_file=str(env))
+    assert failed and "line 2 is not KEY=value" in result["msg"]
