@@ -20,13 +20,14 @@ BIN := $(CURDIR)/$(VENV)/bin
 COLLECTION_LINK := .ansible/collections/ansible_collections/pyops/wsgi
 SCENARIOS := $(notdir $(patsubst %/,%,$(dir $(wildcard molecule/*/molecule.yml))))
 
-.PHONY: help demo demo-clean test lint unit molecule engine image venv venv-compat bench-reload
+.PHONY: help demo demo-clean test lint sanity unit molecule engine image venv venv-compat bench-reload
 
 help:
 	@echo "make demo            deploy the example app into a local Debian 12 container"
 	@echo "make demo-clean      remove the demo container"
 	@echo "make test            lint, unit tests and every molecule scenario (what CI runs)"
 	@echo "make lint            yamllint and ansible-lint (production profile)"
+	@echo "make sanity          ansible-test sanity (no ignore file), on a copy of the collection"
 	@echo "make unit            pytest unit tests"
 	@echo "make molecule        every molecule scenario: $(SCENARIOS)"
 	@echo "make molecule-NAME   one scenario, for example make molecule-default"
@@ -71,6 +72,12 @@ lint: venv
 	$(BIN)/antsibull-changelog lint
 	$(BIN)/ansible-lint --profile production --strict
 
+# ansible-test needs the collection at ansible_collections/pyops/wsgi and its own
+# venvs (pip from PyPI); its shellcheck test needs Debian's shellcheck.
+sanity: venv
+	command -v shellcheck >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck; }
+	PATH=$(BIN):$$PATH tests/harness/sanity.sh --python $$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+
 unit: venv
 	$(BIN)/pytest -q tests/unit
 
@@ -82,7 +89,7 @@ molecule-%: venv venv-compat image
 
 # Lint first (fast), then one pytest run over unit tests and every scenario, so
 # the closing line counts them all.
-test: lint venv-compat image
+test: lint sanity venv-compat image
 	$(BIN)/pytest -v -p no:cacheprovider tests/unit tests/integration
 
 # Failed requests during graceful reloads vs plain restarts, under a bounded load

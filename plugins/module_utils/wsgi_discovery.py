@@ -26,6 +26,10 @@ class DiscoveryError(ValueError):
     """No usable entry point; the message names the rule that failed and what was found."""
 
 
+class ModuleNotInCode(DiscoveryError):
+    """The module is not a file under the app's directory (it may be installed in the venv)."""
+
+
 def discover(app_dir, hint=None, settings_module=None):
     """The entry point of the app in app_dir, as a dict (see wsgi_app_info's RETURN)."""
     app_dir = os.path.abspath(app_dir)
@@ -43,6 +47,18 @@ def discover(app_dir, hint=None, settings_module=None):
     raise DiscoveryError(
         "no entry point hint was given and %s has none of manage.py (Django), %s: "
         "name the entry point, for example hello:create_app()" % (app_dir, ", ".join(_FILES)))
+
+
+def from_hint_only(app_dir, hint):
+    """The hint taken as it is, without reading the code: for a module installed in the venv,
+    which only an import can check."""
+    try:
+        found = parse_entry(str(hint).strip(), default_callable="app")
+    except EntryError as error:
+        raise DiscoveryError("hint %r: %s" % (hint, error))
+    found.update(pythonpath=os.path.abspath(app_dir), file=None, framework="wsgi",
+                 rule="hint %r (not in the app's code; checked by importing it)" % hint)
+    return _finish(os.path.abspath(app_dir), found)
 
 
 def gunicorn_entry(found):
@@ -324,8 +340,8 @@ def _module_file(pythonpath, module, rule):
     path = _find_module_file(pythonpath, module)
     if not path:
         base = os.path.join(*module.split("."))
-        raise DiscoveryError("%s: module %s not found in %s (looked for %s.py and %s/__init__.py)"
-                             % (rule, module, pythonpath, base, base))
+        raise ModuleNotInCode("%s: module %s not found in %s (looked for %s.py and %s/__init__.py)"
+                              % (rule, module, pythonpath, base, base))
     return path
 
 

@@ -17,6 +17,8 @@ description:
     settings, following C(from ... import *), give C(WSGI_APPLICATION)), then C(wsgi.py), then C(app.py).
   - Inside a module, the names C(app) then C(application), then a single C(Flask(...)) instance, then
     the factories C(create_app) and C(make_app), which must then take no required argument.
+  - When the hint names a module that is not in O(path) and O(python) is given, the import alone
+    checks it (the module may be installed in the venv).
   - With O(python), imports the app with that interpreter (the app's venv) in a child process, calls
     the factory, and checks that the result takes C((environ, start_response)).
   - On failure the message names the rule that failed and what it found.
@@ -124,7 +126,7 @@ rule:
   type: str
   sample: "file wsgi.py: the name 'app'"
 file:
-  description: The source file of the module.
+  description: The source file of the module; null when the hint names a module installed in the venv.
   returned: always
   type: str
   sample: /srv/shop/code/hello/__init__.py
@@ -172,7 +174,9 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_discovery import DiscoveryError, discover
+from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_discovery import (
+    DiscoveryError, ModuleNotInCode, discover, from_hint_only,
+)
 
 _MARK = "PYOPS_WSGI_APP_INFO "
 
@@ -274,7 +278,12 @@ def main():
             module.fail_json(msg="environment_file: cannot use %s: %s" % (params["environment_file"], error))
     hint = params["hint"] or environment.get("FLASK_APP")
     try:
-        found = discover(params["path"], hint, environment.get("DJANGO_SETTINGS_MODULE"))
+        try:
+            found = discover(params["path"], hint, environment.get("DJANGO_SETTINGS_MODULE"))
+        except ModuleNotInCode:
+            if not (hint and params["python"] and os.path.isdir(params["path"])):
+                raise
+            found = from_hint_only(params["path"], hint)
     except DiscoveryError as error:
         module.fail_json(msg="no WSGI entry point found: %s" % error)
     found["imported"] = None

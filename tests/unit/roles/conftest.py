@@ -49,6 +49,14 @@ PLAYBOOK = """
         __gunicorn_app: "{{{{ __gunicorn_app | combine(overrides) }}}}"
         __uwsgi_app: "{{{{ __uwsgi_app | combine(overrides) }}}}"
         app: "{{{{ __app_spec | combine(overrides) }}}}"
+    # What roles/app/tasks/entry.yml chooses when the spec names the entry.
+    - ansible.builtin.set_fact:
+        __app_entry:
+          module: "{{{{ __app_spec.entry_module }}}}"
+          callable: "{{{{ __app_spec.entry_callable }}}}"
+          call: "{{{{ __app_spec.entry_call }}}}"
+          args: "{{{{ __app_spec.entry_args }}}}"
+          kwargs: "{{{{ __app_spec.entry_kwargs }}}}"
     - ansible.builtin.template:
         src: "{root}/{{{{ item.value }}}}"
         dest: "{{{{ out }}}}/{{{{ item.key }}}}"

@@ -130,3 +130,13 @@ def test_a_bad_environment_file_names_the_line(tmp_path):
     env.write_text("OK=1\nnot a pair\n")
     failed, result = run_module("wsgi_app_info", path=str(tmp_path), environment_file=str(env))
     assert failed and "line 2 is not KEY=value" in result["msg"]
+
+
+def test_a_module_installed_in_the_venv_is_checked_by_importing_it(tmp_path):
+    failed, result = run_module("wsgi_app_info", path=str(tmp_path), hint="wsgiref.simple_server:demo_app",
+                                python=sys.executable)
+    assert not failed, result
+    assert result["file"] is None and "checked by importing it" in result["rule"]
+    assert result["imported"]["type"] == "builtins.function"
+    failed, result = run_module("wsgi_app_info", path=str(tmp_path), hint="wsgiref.simple_server:demo_app")
+    assert failed and "module wsgiref.simple_server not found in %s" % tmp_path in result["msg"]
