@@ -40,16 +40,8 @@ options:
       - Seconds to wait for the connection and the whole answer.
     type: float
     default: 5
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads; it does the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to show.
-  idempotent:
-    support: full
-    description: Reads only; the same state gives the same result.
+extends_documentation_fragment:
+  - pyops.wsgi.attributes.read_only
 author:
   - pyops.wsgi developers (@pyops)
 seealso:

@@ -55,16 +55,8 @@ options:
       - With O(python), seconds the import may take.
     type: int
     default: 60
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads; it does the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to show.
-  idempotent:
-    support: full
-    description: Reads only; the same code gives the same result.
+extends_documentation_fragment:
+  - pyops.wsgi.attributes.read_only
 notes:
   - uWSGI's C(module) option calls a factory only when it takes no arguments; RV(uwsgi) is null otherwise.
 author:

@@ -101,16 +101,8 @@ options:
       - How many characters of the body to return.
     type: int
     default: 1024
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads; it does the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to show.
-  idempotent:
-    support: full
-    description: Reads only; the same state gives the same result.
+extends_documentation_fragment:
+  - pyops.wsgi.attributes.read_only
 author:
   - pyops.wsgi developers (@pyops)
 seealso:

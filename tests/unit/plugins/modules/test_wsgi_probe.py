@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import shutil
 import socket
+import ssl
+import subprocess
+import threading
 
 import pytest
 
@@ -142,3 +146,45 @@ def test_bad_input_is_refused_before_connecting(args, message):
 def test_check_mode_probes_the_same(servers):
     failed, result = run_module("wsgi_probe", port=servers["u_http_port"], _ansible_check_mode=True)
     assert not failed and result["status"] == 200 and result["changed"] is False
+
+
+@pytest.fixture
+def tls_server(tmp_path):
+    """An HTTPS server on 127.0.0.1 with a self-signed certificate for tls.test."""
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=tls.test",
+                    "-addext", "subjectAltName=DNS:tls.test", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(cert), str(key))
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+
+    def serve():
+        while True:
+            try:
+                conn, _address = listener.accept()
+            except OSError:
+                return
+            try:
+                with context.wrap_socket(conn, server_side=True) as tls:
+                    request = tls.recv(65536)
+                    server_name = request.split(b"Host: ", 1)[1].split(b"\r\n", 1)[0]
+                    body = b"tls for " + server_name
+                    tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+            except (OSError, IndexError):
+                conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield listener.getsockname()[1]
+    listener.close()
+
+
+@pytest.mark.skipif(not shutil.which("openssl"), reason="needs openssl")
+def test_https_with_and_without_certificate_checks(tls_server):
+    failed, result = run_module("wsgi_probe", port=tls_server, tls=True, validate_certs=False, host_header="tls.test")
+    assert not failed, result
+    assert result["target"] == "https://127.0.0.1:%d" % tls_server and result["body"] == "tls for tls.test"
+    failed, result = run_module("wsgi_probe", port=tls_server, tls=True, host_header="tls.test", timeout=2)
+    assert failed and "TLS handshake failed" in result["msg"] and "CERTIFICATE_VERIFY_FAILED" in result["msg"]

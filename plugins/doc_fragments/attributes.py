@@ -1,0 +1,22 @@
+# Copyright: pyops.wsgi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    """Attributes shared by the collection's modules."""
+
+    # Modules that only read: wsgi_app_info, wsgi_probe, uwsgi_stats.
+    READ_ONLY = r"""
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads; it does the same in check mode.
+  diff_mode:
+    support: none
+    description: Nothing changes, so there is nothing to show.
+  idempotent:
+    support: full
+    description: Reads only; the same state gives the same result.
+"""
