@@ -20,3 +20,17 @@ attributes:
     support: full
     description: Reads only; the same state gives the same result.
 """
+
+    # Modules that change the host: wsgi_release.
+    RELEASE = r"""
+attributes:
+  check_mode:
+    support: full
+    description: Reports the release it would build, switch to or remove, and changes nothing.
+  diff_mode:
+    support: full
+    description: Shows the release C(current) pointed at before and after a switch.
+  idempotent:
+    support: full
+    description: The same code, salt and release give the same state; a second run reports no change.
+"""

@@ -1,0 +1,455 @@
+#!/usr/bin/python
+# Copyright: pyops.wsgi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: wsgi_release
+short_description: Build an app's releases beside the running one, switch atomically, prune old ones
+version_added: 0.2.0
+description:
+  - Manages C(PATH/releases/ID) folders, the C(PATH/current) link to the running one, and C(PATH/shared),
+    for one app whose home is O(path).
+  - With O(state=present), copies O(source) into a new release named by a hash of its content and
+    O(salt) (so the same code and requirements give the same release, and a second run changes nothing),
+    links the O(shared_dirs) and O(shared_files) into it from C(PATH/shared), and links O(venv) as its
+    C(venv). The release appears under its final name only when complete.
+  - With O(state=current), points C(PATH/current) at O(release) by renaming a new link over the old one,
+    so every reader sees either the old release or the new one, never a missing link.
+    O(release=previous) is the release that was current before the running one.
+  - With O(keep), removes the oldest releases beyond that number, never the current one or the one
+    before it or the one just built, and then the venvs under C(PATH/venvs) that no release links any more.
+options:
+  path:
+    description:
+      - The app's home, for example C(/srv/shop).
+    type: path
+    required: true
+  state:
+    description:
+      - V(present) builds a release from O(source); V(current) switches C(current) to O(release).
+    type: str
+    choices: [present, current]
+    default: present
+  source:
+    description:
+      - The folder to build a release from (the app's code on the host). Required with O(state=present).
+      - C(.git) folders, C(__pycache__) folders and C(.pyc) files are left out.
+    type: path
+  salt:
+    description:
+      - More content for the release's hash, for example the requirements' checksum, so that the same code
+        with other requirements is another release.
+    type: str
+    default: ""
+  venv:
+    description:
+      - A venv to link as the release's C(venv).
+    type: path
+  shared_dirs:
+    description:
+      - Folders, relative to the code, that live in C(PATH/shared) and are linked into every release.
+        A new shared folder starts with what the first release had there.
+    type: list
+    elements: str
+    default: []
+  shared_files:
+    description:
+      - Files, relative to the code, linked the same way. A new shared file starts as the release's copy,
+        if it has one.
+    type: list
+    elements: str
+    default: []
+  owner:
+    description:
+      - Owner of the shared folders and files (the app's user; the app writes there).
+    type: str
+  group:
+    description:
+      - Group of the release's files and of the shared ones.
+    type: str
+  release:
+    description:
+      - With O(state=current), the release to switch to, by id, or V(previous).
+      - With O(state=present), ignored.
+    type: str
+  keep:
+    description:
+      - How many releases to keep; older ones are removed (never the current one or the one before it).
+        V(0) keeps all.
+    type: int
+    default: 0
+extends_documentation_fragment:
+  - pyops.wsgi.attributes.release
+author:
+  - pyops.wsgi developers (@pyops)
+seealso:
+  - module: pyops.wsgi.wsgi_probe
+"""
+
+EXAMPLES = r"""
+- name: Build a release of the code in /srv/shop/code
+  pyops.wsgi.wsgi_release:
+    path: /srv/shop
+    source: /srv/shop/code
+    salt: "{{ requirements_checksum }}"
+    venv: /srv/shop/venvs/3f2a9c1d0b7e
+    shared_dirs: [media, var]
+    owner: shop
+    group: shop
+  register: shop_release
+
+- name: Make it the running release, keeping five
+  pyops.wsgi.wsgi_release:
+    path: /srv/shop
+    state: current
+    release: "{{ shop_release.id }}"
+    keep: 5
+
+- name: Go back to the release before
+  pyops.wsgi.wsgi_release:
+    path: /srv/shop
+    state: current
+    release: previous
+"""
+
+RETURN = r"""
+id:
+  description: The release built (O(state=present)) or switched to (O(state=current)).
+  returned: always
+  type: str
+  sample: 9c4e1f07ab32
+release_path:
+  description: Its folder.
+  returned: always
+  type: str
+  sample: /srv/shop/releases/9c4e1f07ab32
+current:
+  description: The release C(current) points at after the task (null when none).
+  returned: always
+  type: str
+  sample: 9c4e1f07ab32
+previous:
+  description: The release that was current before the current one (null when none).
+  returned: always
+  type: str
+  sample: 51d0e2aa90c4
+releases:
+  description: The releases kept, oldest first.
+  returned: always
+  type: list
+  elements: str
+  sample: [51d0e2aa90c4, 9c4e1f07ab32]
+pruned:
+  description: Releases and venvs removed (or that would be, in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [/srv/shop/releases/0a1b2c3d4e5f]
+diff:
+  description: The release C(current) pointed at before and after.
+  returned: when O(state=current) and the release changed
+  type: dict
+  sample: {"before": "current -> 51d0e2aa90c4\n", "after": "current -> 9c4e1f07ab32\n"}
+"""
+
+import grp
+import hashlib
+import json
+import os
+import pwd
+import shutil
+import stat
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+_MARKER = ".pyops-release"
+_HISTORY = ".history"
+_SKIPPED_DIRS = {".git", "__pycache__"}
+
+
+def content_id(source, salt):
+    """12 hex digits of a hash over every path, its executable bit and its content, plus salt."""
+    digest = hashlib.sha256(salt.encode("utf-8") + b"\0")
+    for folder, dirs, files in os.walk(source):
+        dirs[:] = sorted(name for name in dirs if name not in _SKIPPED_DIRS)
+        relative = os.path.relpath(folder, source)
+        digest.update(("d %s\0" % relative).encode("utf-8", "surrogateescape"))
+        for name in sorted(files):
+            if name.endswith(".pyc"):
+                continue
+            path = os.path.join(folder, name)
+            key = os.path.join(relative, name)
+            if os.path.islink(path):
+                digest.update(("l %s %s\0" % (key, os.readlink(path))).encode("utf-8", "surrogateescape"))
+                continue
+            mode = os.stat(path).st_mode
+            if not stat.S_ISREG(mode):
+                continue  # sockets, fifos, devices: not code, and not copied
+            executable = "x" if mode & 0o111 else "-"
+            digest.update(("f %s %s\0" % (key, executable)).encode("utf-8", "surrogateescape"))
+            with open(path, "rb") as handle:
+                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(chunk)
+    return digest.hexdigest()[:12]
+
+
+def _ignored(folder, names):
+    """What a release leaves out: VCS and bytecode, and anything that is not a file, folder or link."""
+    left_out = set()
+    for name in names:
+        path = os.path.join(folder, name)
+        if name in _SKIPPED_DIRS or name.endswith(".pyc"):
+            left_out.add(name)
+        elif not os.path.islink(path) and not (os.path.isfile(path) or os.path.isdir(path)):
+            left_out.add(name)
+    return left_out
+
+
+def _releases(path):
+    """{id: created} of complete releases."""
+    found = {}
+    folder = os.path.join(path, "releases")
+    if not os.path.isdir(folder):
+        return found
+    for name in os.listdir(folder):
+        marker = os.path.join(folder, name, _MARKER)
+        if not name.startswith(".") and os.path.isfile(marker):
+            try:
+                with open(marker) as handle:
+                    found[name] = json.load(handle)["created"]
+            except (OSError, ValueError, KeyError):
+                found[name] = os.stat(marker).st_mtime
+    return found
+
+
+def _ordered(releases):
+    return sorted(releases, key=lambda name: (releases[name], name))
+
+
+def _current(path):
+    link = os.path.join(path, "current")
+    if not os.path.islink(link):
+        return None
+    return os.path.basename(os.readlink(link).rstrip("/"))
+
+
+def _history(path):
+    try:
+        with open(os.path.join(path, "releases", _HISTORY)) as handle:
+            history = json.load(handle)
+        return [str(item) for item in history] if isinstance(history, list) else []
+    except (OSError, ValueError):
+        return []
+
+
+def _previous(path, current):
+    for name in reversed(_history(path)):
+        if name != current:
+            return name
+    return None
+
+
+def _write_json(path, data):
+    temporary = "%s.tmp-%d" % (path, os.getpid())
+    with open(temporary, "w") as handle:
+        json.dump(data, handle)
+    os.replace(temporary, path)
+
+
+def _ids(module, owner, group):
+    uid = gid = -1
+    try:
+        if owner:
+            uid = pwd.getpwnam(owner).pw_uid
+        if group:
+            gid = grp.getgrnam(group).gr_gid
+    except KeyError as error:
+        module.fail_json(msg="owner/group: no such user or group: %s" % error)
+    return uid, gid
+
+
+def _chown_tree(top, uid, gid):
+    if uid == -1 and gid == -1:
+        return
+    for folder, dirs, files in os.walk(top):
+        os.lchown(folder, uid, gid)
+        for name in dirs + files:
+            os.lchown(os.path.join(folder, name), uid, gid)
+
+
+def _check_relative(module, kind, names):
+    for name in names:
+        parts = name.strip("/").split("/")
+        if not name.strip("/") or name.startswith("/") or ".." in parts or "." in parts:
+            module.fail_json(msg="%s: %r must be a path inside the code, such as media or var/db" % (kind, name))
+
+
+def _link_shared(path, release, names, is_dir, app_uid, gid):
+    """Replace each name in the release by a link into PATH/shared, seeding a new shared path."""
+    for name in names:
+        name = name.strip("/")
+        inside = os.path.join(release, name)
+        shared = os.path.join(path, "shared", name)
+        os.makedirs(os.path.dirname(shared), mode=0o750, exist_ok=True)
+        if not os.path.lexists(shared):
+            if is_dir:
+                if os.path.isdir(inside) and not os.path.islink(inside):
+                    shutil.copytree(inside, shared, symlinks=True)
+                else:
+                    os.mkdir(shared, 0o750)
+                _chown_tree(shared, app_uid, gid)
+            elif os.path.isfile(inside) and not os.path.islink(inside):
+                shutil.copy2(inside, shared)
+                os.lchown(shared, app_uid, gid)
+        if os.path.isdir(inside) and not os.path.islink(inside):
+            shutil.rmtree(inside)
+        elif os.path.lexists(inside):
+            os.unlink(inside)
+        os.makedirs(os.path.dirname(inside), exist_ok=True)
+        os.symlink(shared, inside)
+
+
+def build(module, params):
+    path, source = params["path"], params["source"]
+    if not source or not os.path.isdir(source):
+        module.fail_json(msg="source: %s is not a folder (state=present needs the code on the host)" % source)
+    _check_relative(module, "shared_dirs", params["shared_dirs"])
+    _check_relative(module, "shared_files", params["shared_files"])
+    release_id = content_id(source, params["salt"] + json.dumps([params["shared_dirs"], params["shared_files"],
+                                                                  params["venv"]]))
+    folder = os.path.join(path, "releases", release_id)
+    changed = release_id not in _releases(path)
+    if changed and not module.check_mode:
+        app_uid, gid = _ids(module, params["owner"], params["group"])
+        os.makedirs(os.path.join(path, "releases"), mode=0o750, exist_ok=True)
+        temporary = os.path.join(path, "releases", ".tmp-%s-%d" % (release_id, os.getpid()))
+        if os.path.lexists(folder):
+            shutil.rmtree(folder)  # an incomplete release (no marker) left by a failed run
+        shutil.copytree(source, temporary, symlinks=True, ignore=_ignored)
+        _chown_tree(temporary, -1, gid)
+        _link_shared(path, temporary, params["shared_dirs"], True, app_uid, gid)
+        _link_shared(path, temporary, params["shared_files"], False, app_uid, gid)
+        if params["venv"]:
+            os.symlink(params["venv"], os.path.join(temporary, "venv"))
+        _write_json(os.path.join(temporary, _MARKER), dict(id=release_id, created=time.time(), source=source))
+        os.chmod(temporary, 0o750)
+        os.lchown(temporary, -1, gid)
+        os.rename(temporary, folder)
+    return changed, release_id, {}
+
+
+def switch(module, params):
+    path = params["path"]
+    current = _current(path)
+    wanted = params["release"]
+    if not wanted:
+        module.fail_json(msg="release: required with state=current (a release id, or previous)")
+    if wanted == "previous":
+        wanted = _previous(path, current)
+        if not wanted:
+            module.fail_json(msg="release: there is no previous release to go back to (current: %s)" % current)
+    releases = _releases(path)
+    if wanted not in releases:
+        module.fail_json(msg="release: %s is not a complete release under %s/releases (there are: %s)"
+                         % (wanted, path, ", ".join(_ordered(releases)) or "none"))
+    changed = wanted != current
+    diff = {}
+    if changed:
+        diff = dict(before="current -> %s\n" % current, after="current -> %s\n" % wanted)
+        if not module.check_mode:
+            link = os.path.join(path, "current")
+            temporary = os.path.join(path, ".current-%d" % os.getpid())
+            if os.path.lexists(temporary):
+                os.unlink(temporary)
+            os.symlink(os.path.join("releases", wanted), temporary)
+            os.replace(temporary, link)
+            history = [name for name in _history(path) if name in releases]
+            if current and (not history or history[-1] != current):
+                history.append(current)
+            history.append(wanted)
+            _write_json(os.path.join(path, "releases", _HISTORY), history[-50:])
+    return changed, wanted, diff
+
+
+def prune(module, params, protected):
+    """Remove releases beyond keep (oldest first, never the protected ones), then unlinked venvs."""
+    path, keep = params["path"], params["keep"]
+    releases = _releases(path)
+    ordered = _ordered(releases)
+    doomed = []
+    if keep > 0:
+        extra = len(ordered) - keep
+        for name in ordered:
+            if extra <= 0:
+                break
+            if name in protected:
+                continue
+            doomed.append(os.path.join(path, "releases", name))
+            extra -= 1
+    kept = [name for name in ordered if os.path.join(path, "releases", name) not in doomed]
+    venvs = os.path.join(path, "venvs")
+    if keep > 0 and os.path.isdir(venvs):
+        linked = set()
+        for name in kept:
+            link = os.path.join(path, "releases", name, "venv")
+            if os.path.islink(link):
+                linked.add(os.path.realpath(link))
+        for name in sorted(os.listdir(venvs)):
+            venv = os.path.join(venvs, name)
+            if os.path.realpath(venv) not in linked:
+                doomed.append(venv)
+    if doomed and not module.check_mode:
+        for victim in doomed:
+            shutil.rmtree(victim)
+    return doomed, kept
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type="path", required=True),
+            state=dict(type="str", choices=["present", "current"], default="present"),
+            source=dict(type="path"),
+            salt=dict(type="str", default=""),
+            venv=dict(type="path"),
+            shared_dirs=dict(type="list", elements="str", default=[]),
+            shared_files=dict(type="list", elements="str", default=[]),
+            owner=dict(type="str"),
+            group=dict(type="str"),
+            release=dict(type="str"),
+            keep=dict(type="int", default=0),
+        ),
+        required_if=[("state", "present", ("source",)), ("state", "current", ("release",))],
+        supports_check_mode=True,
+    )
+    params = module.params
+    if params["keep"] < 0 or params["keep"] == 1:
+        module.fail_json(msg="keep: 0 (keep all) or 2 and more (the running release and the one before it), "
+                             "got %d" % params["keep"])
+    if not os.path.isabs(params["path"]) or params["path"].rstrip("/") in ("", "/usr", "/etc", "/var", "/srv"):
+        module.fail_json(msg="path: the app's own home, such as /srv/shop, got %r" % params["path"])
+    if params["state"] == "present":
+        changed, release_id, diff = build(module, params)
+    else:
+        changed, release_id, diff = switch(module, params)
+    current = release_id if params["state"] == "current" else _current(params["path"])
+    previous = _previous(params["path"], current)
+    if params["state"] == "current" and changed:
+        previous = _current(params["path"]) if module.check_mode else previous
+    # Never the running release, the one before it, or the one this task built.
+    pruned, kept = prune(module, params, (current, previous, release_id))
+    if params["state"] == "present" and release_id not in kept:
+        kept.append(release_id)
+    result = dict(changed=changed or bool(pruned), id=release_id,
+                  release_path=os.path.join(params["path"], "releases", release_id),
+                  current=current, previous=previous, releases=kept, pruned=pruned)
+    if diff:
+        result["diff"] = diff
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

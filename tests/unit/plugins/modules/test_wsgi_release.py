@@ -1,0 +1,175 @@
+"""wsgi_release on real folders: content-named releases, atomic switch, previous, shared paths, pruning."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import socket
+
+import pytest
+
+from .conftest import run_module
+
+
+def code(folder, version, extra=None):
+    folder = pathlib.Path(folder)
+    (folder / "pkg").mkdir(parents=True, exist_ok=True)
+    (folder / "pkg" / "__init__.py").write_text("VERSION = %r\n" % version)
+    (folder / "media").mkdir(exist_ok=True)
+    (folder / "media" / "logo.txt").write_text("logo\n")
+    (folder / ".git").mkdir(exist_ok=True)
+    (folder / ".git" / "HEAD").write_text(version)
+    for name, text in (extra or {}).items():
+        (folder / name).write_text(text)
+    return str(folder)
+
+
+def build(home, source, **args):
+    return run_module("wsgi_release", path=str(home), source=source, **args)
+
+
+def switch(home, release, **args):
+    return run_module("wsgi_release", path=str(home), state="current", release=release, **args)
+
+
+def test_same_code_same_release_and_a_second_run_changes_nothing(tmp_path):
+    home, source = tmp_path / "app", code(tmp_path / "src", "v1")
+    failed, first = build(home, source)
+    assert not failed, first
+    assert first["changed"] is True and len(first["id"]) == 12
+    assert (home / "releases" / first["id"] / "pkg" / "__init__.py").read_text() == "VERSION = 'v1'\n"
+    assert not (home / "releases" / first["id"] / ".git").exists()
+    failed, second = build(home, source)
+    assert not failed and second["changed"] is False and second["id"] == first["id"]
+    # A change of git metadata alone is not a new release; a change of code is.
+    (pathlib.Path(source) / ".git" / "HEAD").write_text("moved")
+    assert build(home, source)[1]["id"] == first["id"]
+    code(source, "v2")
+    assert build(home, source)[1]["id"] != first["id"]
+
+
+def test_salt_makes_another_release(tmp_path):
+    home, source = tmp_path / "app", code(tmp_path / "src", "v1")
+    assert build(home, source, salt="req-a")[1]["id"] != build(home, source, salt="req-b")[1]["id"]
+
+
+def test_switch_is_a_link_renamed_over_the_old_one_and_previous_goes_back(tmp_path):
+    home = tmp_path / "app"
+    one = build(home, code(tmp_path / "one", "v1"))[1]["id"]
+    two = build(home, code(tmp_path / "two", "v2"))[1]["id"]
+    failed, result = switch(home, one)
+    assert not failed and result["changed"] and result["current"] == one and result["previous"] is None
+    assert os.readlink(home / "current") == "releases/" + one
+    failed, result = switch(home, two, _ansible_diff=True)
+    assert not failed and (result["current"], result["previous"]) == (two, one)
+    assert result["diff"] == {"before": "current -> %s\n" % one, "after": "current -> %s\n" % two}
+    assert (home / "current" / "pkg" / "__init__.py").read_text() == "VERSION = 'v2'\n"
+    assert switch(home, two)[1]["changed"] is False
+    failed, result = switch(home, "previous")
+    assert not failed and result["current"] == one and result["previous"] == two
+    assert not list(home.glob(".current-*")), "no temporary link is left behind"
+
+
+def test_check_mode_reports_and_changes_nothing(tmp_path):
+    home = tmp_path / "app"
+    one = build(home, code(tmp_path / "one", "v1"))[1]["id"]
+    switch(home, one)
+    failed, result = build(home, code(tmp_path / "two", "v2"), _ansible_check_mode=True)
+    assert not failed and result["changed"] and not (home / "releases" / result["id"]).exists()
+    two = build(home, str(tmp_path / "two"))[1]["id"]
+    failed, result = switch(home, two, _ansible_check_mode=True)
+    assert not failed and result["changed"] and (result["current"], result["previous"]) == (two, one)
+    assert os.readlink(home / "current") == "releases/" + one
+
+
+def test_shared_paths_survive_releases_and_start_from_the_first_one(tmp_path):
+    home = tmp_path / "app"
+    one = build(home, code(tmp_path / "one", "v1", {"db.sqlite3": "empty"}), shared_dirs=["media", "var/uploads"],
+                shared_files=["db.sqlite3"])[1]["id"]
+    release = home / "releases" / one
+    assert os.readlink(release / "media") == str(home / "shared" / "media")
+    assert (release / "media" / "logo.txt").read_text() == "logo\n", "a new shared folder is seeded"
+    assert (release / "var" / "uploads").is_dir() and os.path.islink(release / "var" / "uploads")
+    (release / "media" / "upload.bin").write_text("user data")
+    (release / "db.sqlite3").write_text("rows")
+    two = build(home, code(tmp_path / "two", "v2", {"db.sqlite3": "empty"}), shared_dirs=["media", "var/uploads"],
+                shared_files=["db.sqlite3"])[1]["id"]
+    assert (home / "releases" / two / "media" / "upload.bin").read_text() == "user data"
+    assert (home / "releases" / two / "db.sqlite3").read_text() == "rows"
+
+
+def test_keep_prunes_the_oldest_but_never_current_or_previous(tmp_path):
+    home = tmp_path / "app"
+    (home / "venvs" / "old").mkdir(parents=True)
+    (home / "venvs" / "used").mkdir(parents=True)
+    ids = []
+    for number in range(5):
+        venv = str(home / "venvs" / ("old" if number == 0 else "used"))
+        ids.append(build(home, code(tmp_path / ("v%d" % number), "v%d" % number), venv=venv)[1]["id"])
+    switch(home, ids[0])
+    switch(home, ids[1])
+    failed, result = switch(home, ids[1], keep=2)
+    assert not failed, result
+    # The two kept are current (ids[1]) and previous (ids[0]), although ids[3] and ids[4] are newer.
+    assert result["releases"] == [ids[0], ids[1]]
+    assert sorted(result["pruned"]) == sorted(str(home / "releases" / i) for i in ids[2:])
+    assert sorted(os.listdir(home / "releases")) == sorted([ids[0], ids[1], ".history"])
+    assert (home / "venvs" / "old").exists() and (home / "venvs" / "used").exists()
+    switch(home, ids[1], keep=2)
+    failed, result = build(home, str(tmp_path / "v4"), venv=str(home / "venvs" / "used"), keep=2)
+    assert result["pruned"] == [], "current and previous are never pruned, even beyond keep"
+
+
+def test_unlinked_venvs_are_pruned(tmp_path):
+    home = tmp_path / "app"
+    for name in ("a", "b", "c"):
+        (home / "venvs" / name).mkdir(parents=True)
+    ids = [build(home, code(tmp_path / name, name), venv=str(home / "venvs" / name))[1]["id"] for name in "abc"]
+    switch(home, ids[1])
+    failed, result = switch(home, ids[2], keep=2)
+    assert not failed
+    assert result["pruned"] == [str(home / "releases" / ids[0]), str(home / "venvs" / "a")]
+    assert sorted(os.listdir(home / "venvs")) == ["b", "c"]
+
+
+def test_the_marker_records_the_release(tmp_path):
+    home = tmp_path / "app"
+    release = build(home, code(tmp_path / "src", "v1"))[1]["id"]
+    marker = json.loads((home / "releases" / release / ".pyops-release").read_text())
+    assert marker["id"] == release and marker["source"] == str(tmp_path / "src")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (dict(path="/srv/app", state="present"), "state is present but all of the following are missing: source"),
+        (dict(path="/srv/app", state="current"), "state is current but all of the following are missing: release"),
+        (dict(path="/srv", source="/tmp"), "path: the app's own home"),
+        (dict(path="/srv/app", source="/nonexistent"), "source: /nonexistent is not a folder"),
+        (dict(path="/srv/app", source="/tmp", keep=1), "keep: 0 (keep all) or 2 and more"),
+        (dict(path="/srv/app", source="/tmp", shared_dirs=["../etc"]), "shared_dirs: '../etc' must be a path inside"),
+        (dict(path="/srv/app", source="/tmp", shared_files=["/etc/passwd"]), "shared_files: '/etc/passwd' must be"),
+    ],
+)
+def test_bad_input(args, message):
+    failed, result = run_module("wsgi_release", **args)
+    assert failed and message in result["msg"], result["msg"]
+
+
+def test_switching_to_a_missing_release_names_the_ones_there(tmp_path):
+    home = tmp_path / "app"
+    one = build(home, code(tmp_path / "one", "v1"))[1]["id"]
+    failed, result = switch(home, "nope")
+    assert failed and "release: nope is not a complete release" in result["msg"] and one in result["msg"]
+    failed, result = switch(home, "previous")
+    assert failed and "there is no previous release" in result["msg"]
+
+
+def test_sockets_in_the_code_are_left_out(tmp_path):
+    source = pathlib.Path(code(tmp_path / "src", "v1"))
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(source / "app.sock"))
+        failed, result = build(tmp_path / "app", str(source))
+    assert not failed, result
+    assert not os.path.lexists(tmp_path / "app" / "releases" / result["id"] / "app.sock")
