@@ -141,6 +141,11 @@ releases:
   type: list
   elements: str
   sample: [51d0e2aa90c4, 9c4e1f07ab32]
+switched:
+  description: Whether C(current) was (or, in check mode, would be) pointed at another release.
+  returned: always
+  type: bool
+  sample: true
 pruned:
   description: Releases and venvs removed (or that would be, in check mode).
   returned: always
@@ -318,8 +323,8 @@ def build(module, params):
         module.fail_json(msg="source: %s is not a folder (state=present needs the code on the host)" % source)
     _check_relative(module, "shared_dirs", params["shared_dirs"])
     _check_relative(module, "shared_files", params["shared_files"])
-    release_id = content_id(source, params["salt"] + json.dumps([params["shared_dirs"], params["shared_files"],
-                                                                  params["venv"]]))
+    layout = json.dumps([params["shared_dirs"], params["shared_files"], params["venv"]])
+    release_id = content_id(source, params["salt"] + layout)
     folder = os.path.join(path, "releases", release_id)
     changed = release_id not in _releases(path)
     if changed and not module.check_mode:
@@ -443,7 +448,7 @@ def main():
     pruned, kept = prune(module, params, (current, previous, release_id))
     if params["state"] == "present" and release_id not in kept:
         kept.append(release_id)
-    result = dict(changed=changed or bool(pruned), id=release_id,
+    result = dict(changed=changed or bool(pruned), id=release_id, switched=params["state"] == "current" and changed,
                   release_path=os.path.join(params["path"], "releases", release_id),
                   current=current, previous=previous, releases=kept, pruned=pruned)
     if diff:
