@@ -71,12 +71,16 @@ _DEFAULTS = {
     "client_max_body_size": "10m",
     "entry": "",
     "health": {},
+    "keep_releases": 5,
+    "shared_dirs": [],
+    "shared_files": [],
 }
 # The health check after each deploy (module pyops.wsgi.wsgi_probe's options).
 _HEALTH_DEFAULTS = {"path": "/", "status_codes": [200], "body_regex": "", "timeout": 5, "retries": 10, "delay": 1}
 _INPUT_KEYS = frozenset(_DEFAULTS) | {"name", "source"}
 _DERIVED_KEYS = frozenset(
     "user group home code_dir venv_dir data_dir config_dir env_file entry_module entry_callable "
+    "source_dir releases_dir shared_dir venvs_dir "
     "entry_call entry_args entry_kwargs runtime_dir socket addresses log_dir unit upstream probe".split()
 )
 
@@ -265,6 +269,9 @@ def _one(app, index, cpu_count):
         _fail(where + ".client_max_body_size", "must be an nginx size such as 10m or 512k, got %r" % size)
     spec["client_max_body_size"] = size
     spec["health"] = _health(where + ".health", spec["health"])
+    spec["keep_releases"] = _integer(where + ".keep_releases", spec["keep_releases"], 2)
+    for key in ("shared_dirs", "shared_files"):
+        spec[key] = _shared(where + "." + key, spec[key])
 
     home = "%s/%s" % (APPS_ROOT, name)
     runtime_dir = "/run/%s" % name
@@ -279,8 +286,13 @@ def _one(app, index, cpu_count):
         user=name,
         group=name,
         home=home,
-        code_dir=home + "/code",
-        venv_dir=home + "/venv",
+        # The running release (a link, switched atomically) and the folders around it.
+        code_dir=home + "/current",
+        venv_dir=home + "/current/venv",
+        source_dir=home + "/source",
+        releases_dir=home + "/releases",
+        shared_dir=home + "/shared",
+        venvs_dir=home + "/venvs",
         data_dir=home + "/data",
         config_dir="%s/%s" % (CONFIG_ROOT, name),
         env_file="%s/%s/app.env" % (CONFIG_ROOT, name),
@@ -297,6 +309,22 @@ def _one(app, index, cpu_count):
         },
     )
     return spec
+
+
+def _shared(where, paths):
+    """Paths inside the code that live in the app's shared folder, linked into every release."""
+    if isinstance(paths, str):
+        paths = [paths]
+    if not isinstance(paths, list):
+        _fail(where, "must be a list of paths inside the code, such as media or var/db")
+    result = []
+    for path in paths:
+        path = str(path).strip().strip("/")
+        parts = path.split("/")
+        if not path or ".." in parts or "." in parts or not _NGINX_PATH.match(path) or path == "venv":
+            _fail(where, "%r is not a path inside the code (such as media or var/db)" % path)
+        result.append(path)
+    return result
 
 
 def _health(where, health):

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import runpy
+import socket
+import types
 
 import pytest
 
@@ -31,8 +35,8 @@ def shop(render, tmp_path_factory):
     ("setting", "expected"),
     [
         ("wsgi_app", "pyops_wsgi_entry:application"),
-        ("chdir", "/srv/shop/code"),
-        ("pythonpath", "/srv/shop/code,/etc/pyops-wsgi/shop"),
+        ("chdir", "/srv/shop/current"),
+        ("pythonpath", "/srv/shop/current,/etc/pyops-wsgi/shop"),
         ("raw_env", ["SCRIPT_NAME=/shop"]),
         ("bind", ["unix:/run/shop/gunicorn.sock", "127.0.0.1:8000"]),
         ("umask", 0o117),
@@ -68,7 +72,7 @@ def test_unit_runs_as_the_app_user_and_reloads_with_hup(shop):
         "RuntimeDirectory=shop",
         "RuntimeDirectoryMode=0750",
         "Restart=on-failure",
-        "ExecStart=/srv/shop/venv/bin/gunicorn --config /etc/pyops-wsgi/shop/gunicorn.conf.py",
+        "ExecStart=/srv/shop/current/venv/bin/gunicorn --config /etc/pyops-wsgi/shop/gunicorn.conf.py",
         "ExecReload=/bin/sh -c 'kill -s HUP ${MAINPID}'",
     ):
         assert line in lines, line
@@ -83,3 +87,23 @@ def test_control_socket_is_per_app_when_on(render, tmp_path):
     assert settings["control_socket_mode"] == 0o600
     assert "control_socket_disable" not in settings
     assert "raw_env" not in settings
+
+
+@pytest.mark.parametrize(("master_pid", "expected"), [(4242, "MAINPID=%d"), (0, None)])
+def test_a_new_master_after_usr2_becomes_systemds_main_process(shop, tmp_path, monkeypatch, master_pid, expected):
+    settings = shop[0]
+    address = str(tmp_path / "notify.sock")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as listener:
+        listener.bind(address)
+        listener.settimeout(0.5)
+        monkeypatch.setenv("NOTIFY_SOCKET", address)
+        settings["when_ready"](types.SimpleNamespace(master_pid=master_pid, log=logging.getLogger("test")))
+        try:
+            received = listener.recv(4096).decode()
+        except socket.timeout:
+            received = None
+    assert received == (expected % os.getpid() if expected else None)
+
+
+def test_unit_lets_the_upgraded_master_notify(shop):
+    assert "NotifyAccess=all" in shop[1].splitlines()

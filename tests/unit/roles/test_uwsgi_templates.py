@@ -65,9 +65,9 @@ def django(render):
     [
         ("strict", "true"),
         ("master", "true"),
-        ("chdir", "/srv/flaskapp/code"),
-        ("virtualenv", "/srv/flaskapp/venv"),
-        ("binary-path", "/srv/flaskapp/venv/bin/python"),
+        ("chdir", "/srv/flaskapp/current"),
+        ("virtualenv", "/srv/flaskapp/current/venv"),
+        ("binary-path", "/srv/flaskapp/current/venv/bin/python"),
         ("wsgi-file", "/etc/pyops-wsgi/flaskapp/pyops_wsgi_entry.py"),
         ("processes", "4"),
         ("threads", "2"),
@@ -109,7 +109,7 @@ def test_flask_ini_states_each_option_once_except_pythonpath(flask):
         ("disable-logging", "true"),
         ("limit-as", "512"),
         ("processes", "3"),
-        ("chdir", "/srv/djangoapp/code"),
+        ("chdir", "/srv/djangoapp/current"),
     ],
 )
 def test_django_ini(django, key, value):
@@ -128,7 +128,7 @@ def test_unit_is_notify_and_chain_reloads(flask):
         "User=flaskapp",
         "Group=flaskapp",
         "RuntimeDirectory=flaskapp",
-        "ExecStart=/srv/flaskapp/venv/bin/uwsgi --ini /etc/pyops-wsgi/flaskapp/uwsgi.ini",
+        "ExecStart=/srv/flaskapp/current/venv/bin/uwsgi --ini /etc/pyops-wsgi/flaskapp/uwsgi.ini",
         "ExecReload=/bin/sh -c 'echo c > /run/flaskapp/master.fifo'",
         "Restart=on-failure",
     ):
@@ -173,7 +173,7 @@ def test_emperor_vassal_drops_to_the_app_user(render):
     pairs = parse_ini(rendered["uwsgi.ini"])
     for pair in (("uid", "flaskapp"), ("gid", "flaskapp"), ("chown-socket", "flaskapp:flaskapp"),
                  ("socket", "/run/flaskapp/uwsgi.sock"), ("master-fifo", "/run/flaskapp/master.fifo"),
-                 ("pythonpath", "/srv/flaskapp/venv/lib/python3*/site-packages")):
+                 ("pythonpath", "/srv/flaskapp/current/venv/lib/python3*/site-packages")):
         assert pair in pairs, pair
     unit = rendered["uwsgi-emperor.service"]
     assert "Type=notify" in unit
@@ -184,7 +184,7 @@ def test_emperor_vassal_drops_to_the_app_user(render):
 
 def test_source_build_reloads_its_own_binary(render):
     rendered = render(FLASK, ["uwsgi.ini"], overrides={}, emperor=False, package="uwsgi")
-    assert ("binary-path", "/srv/flaskapp/venv/bin/uwsgi") in parse_ini(rendered["uwsgi.ini"])
+    assert ("binary-path", "/srv/flaskapp/current/venv/bin/uwsgi") in parse_ini(rendered["uwsgi.ini"])
 
 
 def test_own_unit_has_no_uid_lines(flask):

@@ -27,8 +27,11 @@ def test_minimal_spec_gets_defaults_and_derived_values():
     assert spec["workers"] == 5
     assert spec["user"] == spec["group"] == "hello"
     assert spec["source"] == {"type": "local", "path": "/src/hello"}
-    assert spec["code_dir"] == "/srv/hello/code"
-    assert spec["venv_dir"] == "/srv/hello/venv"
+    assert spec["code_dir"] == "/srv/hello/current"
+    assert spec["venv_dir"] == "/srv/hello/current/venv"
+    assert (spec["source_dir"], spec["releases_dir"], spec["shared_dir"], spec["venvs_dir"]) == (
+        "/srv/hello/source", "/srv/hello/releases", "/srv/hello/shared", "/srv/hello/venvs")
+    assert (spec["keep_releases"], spec["shared_dirs"], spec["shared_files"]) == (5, [], [])
     assert spec["data_dir"] == "/srv/hello/data"
     assert spec["env_file"] == "/etc/pyops-wsgi/hello/app.env"
     assert spec["socket"] == "/run/hello/gunicorn.sock"
@@ -69,6 +72,9 @@ def test_minimal_spec_gets_defaults_and_derived_values():
         ({"entry": "pkg.mod:make(1, 'a', flag=True)"}, "entry_kwargs", {"flag": True}),
         ({"entry": "pkg.mod"}, "entry_callable", "application"),
         ({"server_names": "hello.example.com"}, "server_names", ["hello.example.com"]),
+        ({"shared_dirs": ["/media/", "var/db"]}, "shared_dirs", ["media", "var/db"]),
+        ({"shared_files": "db.sqlite3"}, "shared_files", ["db.sqlite3"]),
+        ({"keep_releases": "3"}, "keep_releases", 3),
         # No entry: the app role finds it in the code.
         ({"entry": None}, "entry_module", None),
         ({"entry": ""}, "entry", ""),
@@ -155,6 +161,10 @@ def test_normalizing_twice_changes_nothing():
         ([app(entry="hello:create_app(os.getcwd())")], "(hello).entry: factory arguments must be literals"),
         ([app(entry="hello world:app")], "(hello).entry: 'hello world' is not a dotted module path"),
         ([app(health="yes")], "(hello).health: must be false or a dict"),
+        ([app(keep_releases=1)], "(hello).keep_releases: must be 2 or more, got 1"),
+        ([app(shared_dirs=["../etc"])], "(hello).shared_dirs: '../etc' is not a path inside the code"),
+        ([app(shared_dirs=["venv"])], "(hello).shared_dirs: 'venv' is not a path inside the code"),
+        ([app(shared_files={"a": 1})], "(hello).shared_files: must be a list of paths"),
         ([app(health={"url": "/"})], "(hello).health: unknown key(s) url"),
         ([app(health={"path": "healthz"})], "(hello).health.path: must be a URL path starting with '/'"),
         ([app(health={"path": "/a b"})], "(hello).health.path: must be a URL path"),
