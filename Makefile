@@ -20,7 +20,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 COLLECTION_LINK := .ansible/collections/ansible_collections/pyops/wsgi
 SCENARIOS := $(notdir $(patsubst %/,%,$(dir $(wildcard molecule/*/molecule.yml))))
 
-.PHONY: help demo demo-clean test lint sanity unit molecule engine image venv venv-compat bench-reload
+.PHONY: help demo demo-clean test lint sanity unit molecule engine image venv venv-compat bench-reload bench-redeploy
 
 help:
 	@echo "make demo            deploy the example app into a local Debian 12 container"
@@ -32,6 +32,7 @@ help:
 	@echo "make molecule        every molecule scenario: $(SCENARIOS)"
 	@echo "make molecule-NAME   one scenario, for example make molecule-default"
 	@echo "make bench-reload    failed requests during reloads vs restarts (uWSGI), printed"
+	@echo "make bench-redeploy  failed requests during redeploys vs restarts (Gunicorn, uWSGI), printed"
 
 $(VENV)/.stamp: requirements-controller.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed for the controller venv" >&2; exit 1; }
@@ -101,3 +102,12 @@ bench-reload: venv image
 		--unit wsgi-u-socket.service --url http://127.0.0.1:$${PYOPS_UWSGI_PORT:-18081}/api/info \
 		--host socket.uwsgi.test; \
 	status=$$?; molecule destroy -s uwsgi; exit $$status
+
+# Failed requests during redeploys (playbooks/deploy.yml: new code, new venv) vs a
+# plain restart, Gunicorn and uWSGI, under a bounded load through nginx on
+# 127.0.0.1; and the deploy's wall time with and without a new venv. Prints figures.
+bench-redeploy: venv image
+	tests/harness/target.sh $${BENCH_CONTAINER:-pyops-bench} $${BENCH_PORT:-18095}
+	PATH=$(BIN):$$PATH $(BIN)/python benchmarks/redeploy_under_load.py \
+		--container $${BENCH_CONTAINER:-pyops-bench} --port $${BENCH_PORT:-18095}; \
+	status=$$?; docker rm -f $${BENCH_CONTAINER:-pyops-bench} >/dev/null; exit $$status

@@ -30,7 +30,14 @@ _NGINX_PATH = re.compile(r"^[A-Za-z0-9_./~@+-]+$")
 _HEALTH_PATH = re.compile(r"^/[A-Za-z0-9_.~/@+-]*(\?[A-Za-z0-9_.~=&%+-]*)?$")
 
 SERVERS = ("gunicorn", "uwsgi")
-SOURCE_TYPES = ("local", "git")
+SOURCE_TYPES = ("local", "git", "archive", "package")
+ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar", ".zip")
+PACKAGE_SUFFIXES = (".whl", ".tar.gz", ".zip")
+_CHECKSUM = re.compile(r"^(sha1|sha224|sha256|sha384|sha512):[0-9a-fA-F]+$")
+HOOKS = ("before_build", "after_build", "before_switch", "after_switch")
+# Django's management commands around each switch; see README "Django".
+_DJANGO_DEFAULTS = {"settings": "", "manage": "manage.py", "migrate": True, "collectstatic": True,
+                    "static_url": "/static/", "check_deploy": True, "superuser": None}
 GUNICORN_WORKER_CLASSES = ("sync", "gthread", "gevent", "gevent_wsgi", "gevent_pywsgi", "tornado", "asgi")
 # How nginx (or a client) reaches each server, first one the default, and the
 # nginx directive that speaks it. `router` is uWSGI's own HTTP router (`http`).
@@ -74,13 +81,15 @@ _DEFAULTS = {
     "keep_releases": 5,
     "shared_dirs": [],
     "shared_files": [],
+    "hooks": {},
+    "django": False,
 }
 # The health check after each deploy (module pyops.wsgi.wsgi_probe's options).
 _HEALTH_DEFAULTS = {"path": "/", "status_codes": [200], "body_regex": "", "timeout": 5, "retries": 10, "delay": 1}
 _INPUT_KEYS = frozenset(_DEFAULTS) | {"name", "source"}
 _DERIVED_KEYS = frozenset(
     "user group home code_dir venv_dir data_dir config_dir env_file entry_module entry_callable "
-    "source_dir releases_dir shared_dir venvs_dir "
+    "source_dir releases_dir shared_dir venvs_dir archive_dir "
     "entry_call entry_args entry_kwargs runtime_dir socket addresses log_dir unit upstream probe".split()
 )
 
@@ -126,10 +135,121 @@ def _source(where, source):
         if not source.get("path"):
             _fail(where + ".path", "is required for a local source: the app's folder on the controller")
         return {"type": "local", "path": str(source["path"]).rstrip("/") or "/"}
+    if kind == "archive":
+        return _archive_source(where, source)
+    if kind == "package":
+        return _package_source(where, source)
     for key, meaning in (("repo", "the repository URL"), ("version", "a pinned ref: a tag or commit")):
         if not source.get(key):
             _fail(where + "." + key, "is required for a git source: %s" % meaning)
     return {"type": "git", "repo": str(source["repo"]), "version": str(source["version"])}
+
+
+def _is_url(text):
+    return text.startswith(("https://", "http://"))
+
+
+def _checksum(where, value, required_for):
+    checksum = str(value or "")
+    if checksum and not _CHECKSUM.match(checksum):
+        _fail(where, "must be ALGORITHM:HEX such as sha256:9f86d0..., got %r" % checksum)
+    if not checksum and required_for:
+        _fail(where, "is required for %s: ALGORITHM:HEX (for example sha256:...), so a changed "
+              "download is noticed and a broken one refused" % required_for)
+    return checksum
+
+
+def _archive_source(where, source):
+    src = str(source.get("src") or "")
+    if not src:
+        _fail(where + ".src", "is required for an archive source: a tar or zip file on the controller, or its URL")
+    if not src.lower().endswith(ARCHIVE_SUFFIXES):
+        _fail(where + ".src", "must end in one of %s, got %r" % (" ".join(ARCHIVE_SUFFIXES), src))
+    checksum = _checksum(where + ".checksum", source.get("checksum"), "an archive from a URL" if _is_url(src) else "")
+    strip = _integer(where + ".strip_components", source.get("strip_components", 0), 0)
+    if strip and src.lower().endswith(".zip"):
+        _fail(where + ".strip_components", "works with tar archives only; unzip cannot strip folders")
+    return {"type": "archive", "src": src, "url": _is_url(src), "checksum": checksum, "strip_components": strip,
+            "format": "zip" if src.lower().endswith(".zip") else "tar"}
+
+
+def _package_source(where, source):
+    requirement = str(source.get("requirement") or "").strip()
+    src = str(source.get("src") or "")
+    if bool(requirement) == bool(src):
+        _fail(where, "a package source takes exactly one of 'requirement' (for example shop==1.4.2, from the "
+              "package index) and 'src' (a wheel or sdist on the controller)")
+    if requirement and ("\n" in requirement or requirement.startswith("-")):
+        _fail(where + ".requirement", "must be one pip requirement such as shop==1.4.2, got %r" % requirement)
+    if src and (not src.lower().endswith(PACKAGE_SUFFIXES) or _is_url(src)):
+        _fail(where + ".src", "must be a wheel or sdist (%s) on the controller, got %r"
+              % (" ".join(PACKAGE_SUFFIXES), src))
+    index_url = str(source.get("index_url") or "")
+    if index_url and not _is_url(index_url):
+        _fail(where + ".index_url", "must be an http(s) URL of a package index, got %r" % index_url)
+    return {"type": "package", "requirement": requirement, "src": src, "index_url": index_url,
+            "file": src.rsplit("/", 1)[-1]}
+
+
+def _hooks(where, hooks):
+    """Task files on the controller, run at the named points of each deploy."""
+    if not isinstance(hooks, dict):
+        _fail(where, "must be a mapping of %s to task files" % ", ".join(HOOKS))
+    unknown = sorted(set(hooks) - set(HOOKS))
+    if unknown:
+        _fail(where, "unknown hook(s) %s; known hooks are %s" % (", ".join(map(str, unknown)), ", ".join(HOOKS)))
+    result = {}
+    for key in HOOKS:
+        path = str(hooks.get(key) or "")
+        if path and not path.endswith((".yml", ".yaml")):
+            _fail(where + "." + key, "must be a task file (.yml or .yaml), got %r" % path)
+        if path and not path.startswith("/"):
+            _fail(where + "." + key, "must be an absolute path on the controller, for example "
+                  "'{{ inventory_dir }}/hooks/%s.yml', got %r" % (key, path))
+        result[key] = path
+    return result
+
+
+def _django(where, django, spec):
+    """Django's management commands around each switch: false (default) turns them off."""
+    if django is True or str(django).lower() in ("true", "yes", "on"):
+        django = {}
+    if django is False or str(django).lower() in ("false", "no", "off", "none", ""):
+        return {"enabled": False}
+    if not isinstance(django, dict):
+        _fail(where, "must be false, true or a mapping with keys %s" % ", ".join(sorted(_DJANGO_DEFAULTS)))
+    unknown = sorted(set(django) - set(_DJANGO_DEFAULTS) - {"enabled", "static_root"})
+    if unknown:
+        _fail(where, "unknown key(s) %s; known keys are %s" % (", ".join(unknown), ", ".join(sorted(_DJANGO_DEFAULTS))))
+    if not _boolean(where + ".enabled", django.get("enabled", True)):
+        return {"enabled": False}
+    result = dict(_DJANGO_DEFAULTS, **django)
+    result["enabled"] = True
+    settings = str(result["settings"] or spec["environment"].get("DJANGO_SETTINGS_MODULE", ""))
+    if settings and not re.match(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$", settings):
+        _fail(where + ".settings", "must be a dotted module name such as mysite.settings, got %r" % settings)
+    if not settings and spec["source"]["type"] == "package":
+        _fail(where + ".settings", "is required with a package source (there is no manage.py to read it from)")
+    result["settings"] = settings
+    manage = str(result["manage"]).strip("/")
+    if not manage or ".." in manage.split("/") or not _NGINX_PATH.match(manage):
+        _fail(where + ".manage", "must be a path inside the code such as manage.py, got %r" % manage)
+    result["manage"] = manage
+    for key in ("migrate", "collectstatic", "check_deploy"):
+        result[key] = _boolean(where + "." + key, result[key])
+    url = str(result["static_url"])
+    if not url.startswith("/") or not _NGINX_PATH.match(url):
+        _fail(where + ".static_url", "must be a URL path such as /static/, got %r" % url)
+    result["static_url"] = url.rstrip("/") + "/"
+    superuser = result["superuser"]
+    if superuser:
+        if not isinstance(superuser, dict) or not superuser.get("username") or not superuser.get("password"):
+            _fail(where + ".superuser", "needs 'username' and 'password' (from a vaulted variable), 'email' optional")
+        result["superuser"] = {"username": str(superuser["username"]), "password": str(superuser["password"]),
+                               "email": str(superuser.get("email") or "")}
+    else:
+        result["superuser"] = None
+    return result
 
 
 def _static(where, entries):
@@ -272,6 +392,15 @@ def _one(app, index, cpu_count):
     spec["keep_releases"] = _integer(where + ".keep_releases", spec["keep_releases"], 2)
     for key in ("shared_dirs", "shared_files"):
         spec[key] = _shared(where + "." + key, spec[key])
+    spec["hooks"] = _hooks(where + ".hooks", spec["hooks"])
+    if spec["source"]["type"] == "package":
+        if not entry:
+            _fail(where + ".entry", "is required with a package source: there is no code on the host to find it "
+                  "in (for example shop.wsgi:application)")
+        if spec["requirements"] != _DEFAULTS["requirements"]:
+            _fail(where + ".requirements", "does not apply to a package source: the package's own "
+                  "dependencies are installed with it (add more with packages)")
+    spec["django"] = _django(where + ".django", spec["django"], spec)
 
     home = "%s/%s" % (APPS_ROOT, name)
     runtime_dir = "/run/%s" % name
@@ -293,6 +422,7 @@ def _one(app, index, cpu_count):
         releases_dir=home + "/releases",
         shared_dir=home + "/shared",
         venvs_dir=home + "/venvs",
+        archive_dir=home + "/archives",
         data_dir=home + "/data",
         config_dir="%s/%s" % (CONFIG_ROOT, name),
         env_file="%s/%s/app.env" % (CONFIG_ROOT, name),
@@ -308,6 +438,16 @@ def _one(app, index, cpu_count):
             "pass": PASS_DIRECTIVES[protocol],
         },
     )
+    django = spec["django"]
+    if django["enabled"] and django["collectstatic"]:
+        # collectstatic gathers into the shared folder, outside the releases; nginx serves it.
+        django["static_root"] = spec["shared_dir"] + "/static"
+        static = {"url": django["static_url"], "path": django["static_root"]}
+        if static not in spec["static"]:
+            if any(entry["url"] == static["url"] for entry in spec["static"]):
+                _fail(where + ".static", "%s is served from Django's static root (django.static_url); remove it "
+                      "from static or set django.static_url to another URL" % static["url"])
+            spec["static"].append(static)
     return spec
 
 

@@ -19,6 +19,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[3]
 TEMPLATES = {
     "app.env": "roles/app/templates/etc/pyops-wsgi/app/app.env.j2",
     "pyops_wsgi_entry.py": "roles/app/templates/etc/pyops-wsgi/app/pyops_wsgi_entry.py.j2",
+    "pyops_django_settings.py": "roles/app/templates/etc/pyops-wsgi/app/pyops_django_settings.py.j2",
+    "requirements.txt": "roles/app/templates/srv/app/source/requirements.txt.j2",
     "gunicorn.conf.py": "roles/gunicorn/templates/etc/pyops-wsgi/app/gunicorn.conf.py.j2",
     "gunicorn.service": "roles/gunicorn/templates/etc/systemd/system/wsgi-app.service.j2",
     "uwsgi.ini": "roles/uwsgi/templates/etc/pyops-wsgi/app/uwsgi.ini.j2",
@@ -79,6 +81,9 @@ def render_templates(folder, app, wanted, overrides=None, emperor=False, package
         "gunicorn_version": "27.0.1",
         "uwsgi_emperor": emperor, "uwsgi_emperor_venv": "/opt/pyops-wsgi/uwsgi-emperor",
         "uwsgi_emperor_vassals": "/etc/uwsgi-emperor/vassals",
+        # What roles/app/tasks/django.yml and code.yml find on a host.
+        "__app_django_settings": "fakesite.settings",
+        "__app_package_copy": {"checksum": "0123456789abcdef0123456789abcdef01234567"},
     }))
     env = dict(os.environ, LANG="C.UTF-8", LC_ALL="C.UTF-8", ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
     result = subprocess.run(

@@ -58,3 +58,52 @@ def test_entry_module_builds_the_app_with_the_environment(render, tmp_path, entr
     assert application == expected
     if env is not None:
         assert env == ENVIRONMENT
+
+
+FAKE_DJANGO_APP = """
+import importlib
+import os
+
+settings = importlib.import_module(os.environ["DJANGO_SETTINGS_MODULE"])
+application = {"module": os.environ["DJANGO_SETTINGS_MODULE"], "static_root": getattr(settings, "STATIC_ROOT", None),
+               "secret": settings.SECRET_KEY, "private": hasattr(settings, "_helper")}
+"""
+
+
+@pytest.mark.parametrize(("collectstatic", "static_root"), [(True, "/srv/notes/shared/static"), (False, None)])
+def test_django_apps_run_with_the_deploys_settings_module(render, tmp_path, collectstatic, static_root):
+    """The entry module points Django at pyops_django_settings, which keeps the app's settings
+    (the upper-case ones) and adds STATIC_ROOT when collectstatic runs."""
+    app = {"name": "notes", "source": {"type": "local", "path": "/src"}, "entry": "fakedjango:application",
+           "django": {"collectstatic": collectstatic}, "environment": {"DJANGO_SETTINGS_MODULE": "ignored.settings"}}
+    rendered = render(app, ["app.env", "pyops_wsgi_entry.py", "pyops_django_settings.py"],
+                      overrides={"env_file": str(tmp_path / "app.env")})
+    for name, text in rendered.items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / "fakedjango.py").write_text(FAKE_DJANGO_APP)
+    (tmp_path / "fakesite").mkdir()
+    (tmp_path / "fakesite" / "__init__.py").write_text("")
+    (tmp_path / "fakesite" / "settings.py").write_text("SECRET_KEY = 'from the app'\n_helper = 1\n")
+    (tmp_path / "fakeapp.py").write_text("")
+    application = build(tmp_path)
+    assert application == {"module": "pyops_django_settings", "static_root": static_root, "secret": "from the app",
+                           "private": False}
+
+
+@pytest.mark.parametrize(
+    ("source", "lines"),
+    [
+        ({"type": "package", "requirement": "shop==1.4.2"}, ["shop==1.4.2"]),
+        ({"type": "package", "requirement": "shop==1.4.2", "index_url": "https://pypi.example/simple/"},
+         ["--index-url https://pypi.example/simple/", "shop==1.4.2"]),
+        ({"type": "package", "src": "/dist/shop-1.4.2-py3-none-any.whl"},
+         ["/srv/shop/archives/shop-1.4.2-py3-none-any.whl"]),
+    ],
+)
+def test_package_sources_are_named_in_the_requirements_file(render, source, lines):
+    """pip reads the requirements file role app writes for a package source; comments aside, it is
+    exactly the package (and its index); a copied file's checksum is in it, so a rebuilt file is a new venv."""
+    app = {"name": "shop", "source": source, "entry": "shop.wsgi:application"}
+    text = render(app, ["requirements.txt"])["requirements.txt"]
+    assert [line for line in text.splitlines() if line and not line.startswith("#")] == lines
+    assert ("0123456789abcdef0123456789abcdef01234567" in text) == bool(source.get("src"))

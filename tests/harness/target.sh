@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Start (once) a Debian 12 container with systemd as PID 1 and port 80 published
+# on 127.0.0.1, for `make demo` and the benchmarks; wait until systemd has booted.
+#
+#   tests/harness/target.sh NAME PORT
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+name=$1
+port=$2
+image=$(tests/harness/base-image.sh bookworm)
+
+if [ "$(docker inspect -f '{{.Config.Image}}' "$name" 2>/dev/null)" != "$image" ]; then
+  docker rm -f "$name" >/dev/null 2>&1 || true
+  echo "target: starting $name from $image"
+  docker run -d --name "$name" --hostname "$name" \
+    --label pyops.wsgi=target \
+    --cap-add SYS_ADMIN --security-opt seccomp=unconfined \
+    --cgroupns host -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
+    --tmpfs /run --tmpfs /run/lock \
+    -p "127.0.0.1:${port}:80" \
+    "$image" /lib/systemd/systemd >/dev/null
+elif [ "$(docker inspect -f '{{.State.Running}}' "$name")" != true ]; then
+  docker start "$name" >/dev/null
+fi
+state=$(docker exec "$name" systemctl is-system-running --wait 2>/dev/null || true)
+echo "target: systemd in $name is $state"
