@@ -108,6 +108,6 @@ bench-reload: venv image
 # 127.0.0.1; and the deploy's wall time with and without a new venv. Prints figures.
 bench-redeploy: venv image
 	tests/harness/target.sh $${BENCH_CONTAINER:-pyops-bench} $${BENCH_PORT:-18095}
-	PATH=$(BIN):$$PATH $(BIN)/python benchmarks/redeploy_under_load.py \
+	PATH=$(BIN):$$PATH $(BIN)/python -u benchmarks/redeploy_under_load.py \
 		--container $${BENCH_CONTAINER:-pyops-bench} --port $${BENCH_PORT:-18095}; \
 	status=$$?; docker rm -f $${BENCH_CONTAINER:-pyops-bench} >/dev/null; exit $$status

@@ -67,6 +67,7 @@ _DEFAULTS = {
     "mount": "",
     "nginx": True,
     "control_socket": True,
+    "preload_app": False,
     "uwsgi_options": {},
     "uwsgi_allow_world_socket": False,
     "uwsgi_allow_public_stats": False,
@@ -361,6 +362,9 @@ def _one(app, index, cpu_count):
     spec["nginx"] = _boolean(where + ".nginx", spec["nginx"])
     spec["mount"] = _mount(where + ".mount", spec["mount"])
     spec["control_socket"] = _boolean(where + ".control_socket", spec["control_socket"])
+    spec["preload_app"] = _boolean(where + ".preload_app", spec["preload_app"])
+    if spec["preload_app"] and server != "gunicorn":
+        _fail(where + ".preload_app", "only applies with server: gunicorn (uWSGI loads the app in each worker, lazy-apps)")
     for key in ("uwsgi_allow_world_socket", "uwsgi_allow_public_stats"):
         spec[key] = _boolean(where + "." + key, spec[key])
     options, problems = check_options(spec["uwsgi_options"], spec["uwsgi_allow_world_socket"],

@@ -23,5 +23,11 @@ if [ "$(docker inspect -f '{{.Config.Image}}' "$name" 2>/dev/null)" != "$image" 
 elif [ "$(docker inspect -f '{{.State.Running}}' "$name")" != true ]; then
   docker start "$name" >/dev/null
 fi
-state=$(docker exec "$name" systemctl is-system-running --wait 2>/dev/null || true)
-echo "target: systemd in $name is $state"
+# systemd answers once its bus is up; --wait then blocks until boot has finished.
+state=
+for _ in $(seq 1 60); do
+  state=$(docker exec "$name" systemctl is-system-running --wait 2>/dev/null || true)
+  case "$state" in running | degraded) break ;; esac
+  sleep 1
+done
+echo "target: systemd in $name is ${state:-not answering}"

@@ -50,6 +50,7 @@ def shop(render, tmp_path_factory):
         ("max_requests_jitter", 100),
         ("accesslog", "/var/log/shop/access.log"),
         ("control_socket_disable", True),
+        ("preload_app", False),
     ],
 )
 def test_gunicorn_settings_follow_the_spec(shop, setting, expected):
@@ -107,3 +108,10 @@ def test_a_new_master_after_usr2_becomes_systemds_main_process(shop, tmp_path, m
 
 def test_unit_lets_the_upgraded_master_notify(shop):
     assert "NotifyAccess=all" in shop[1].splitlines()
+
+
+def test_preload_app_is_passed_to_gunicorn(render, tmp_path):
+    rendered = render(dict(SHOP, preload_app=True), ["gunicorn.conf.py"])
+    path = tmp_path / "gunicorn.conf.py"
+    path.write_text(rendered["gunicorn.conf.py"])
+    assert runpy.run_path(str(path))["preload_app"] is True

@@ -196,6 +196,8 @@ def test_normalizing_twice_changes_nothing():
         ([app(bind="127.0.0.1:8000"), app(name="two", server_names=["t"], bind=["127.0.0.1:8000"])],
          "address 127.0.0.1:8000 is bound by both hello and two"),
         ([app(control_socket="maybe")], "(hello).control_socket: must be true or false"),
+        ([app(preload_app="later")], "(hello).preload_app: must be true or false"),
+        ([app(server="uwsgi", preload_app=True)], "(hello).preload_app: only applies with server: gunicorn"),
         ([app(entry="hello:create_app(")], "(hello).entry: 'create_app(' is not a name or a call"),
         ([app(entry="hello:create_app(os.getcwd())")], "(hello).entry: factory arguments must be literals"),
         ([app(entry="hello world:app")], "(hello).entry: 'hello world' is not a dotted module path"),
