@@ -59,7 +59,8 @@ class Target:
     def deploy(self):
         """Run the deploy playbook; return its wall time in seconds."""
         command = [str(pathlib.Path(sys.executable).parent / "ansible-playbook"), "-i", str(HERE / "redeploy" / "hosts.yml"),
-                   "-e", "bench_source=%s" % self.source, str(ROOT / "playbooks" / "deploy.yml")]
+                   "-e", "bench_source=%s" % self.source, "-e", "bench_container=%s" % self.args.container,
+                   str(ROOT / "playbooks" / "deploy.yml")]
         if os.path.exists("/usr/bin/taskset"):
             command = ["taskset", "-c", "0"] + command
         started = time.monotonic()
@@ -124,6 +125,8 @@ def main(argv=None):
     parser.add_argument("--max-seconds", type=float, default=240.0, help="bound of a redeploy run")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--max-requests", type=int, default=5000000)
+    parser.add_argument("--server", choices=[server for server, _host, _unit in SERVERS], help="only this one")
+    parser.add_argument("--no-timing", dest="timing", action="store_false", help="skip the deploy timings")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="pyops-redeploy-") as folder:
@@ -131,16 +134,19 @@ def main(argv=None):
         target = Target(args, workdir)
         first = target.deploy()
         print("first deploy of both apps: %.1f s" % first)
-        timings = {}
-        for kind in ("code", "venv", "code", "venv"):
+        timings = {"code": [], "venv": []}
+        for kind in ("code", "venv", "code", "venv") if args.timing else ():
             target.change(requirements=kind == "venv")
-            timings.setdefault(kind, []).append(target.deploy())
-        code, venv = min(timings["code"]), min(timings["venv"])
-        print("redeploy of both apps, no load, best of 2: code change (venv reused) %.1f s, requirements change "
-              "(new venv) %.1f s: reuse is %.1fx faster" % (code, venv, venv / code))
+            timings[kind].append(target.deploy())
+        if args.timing:
+            code, venv = min(timings["code"]), min(timings["venv"])
+            print("redeploy of both apps, no load, best of 2: code change (venv reused) %.1f s, requirements "
+                  "change (new venv) %.1f s: reuse is %.1fx faster" % (code, venv, venv / code))
 
         subprocess.run(["docker", "update", "--cpuset-cpus", "1", args.container], check=True, capture_output=True)
         for server, host, unit in SERVERS:
+            if args.server and server != args.server:
+                continue
             def restart(unit=unit):
                 subprocess.run(["docker", "exec", args.container, "systemctl", "restart", unit], check=True)
 
@@ -165,6 +171,9 @@ def main(argv=None):
                 print("%-8s %10d %8d %9s %9.2fx %10s" % (
                     name, summary["requests"], summary["failed"], summary["p99_ms"],
                     summary["requests_per_second"] / reference, "%.1f" % figure if figure else "-"))
+            for name, summary in results:
+                if summary["failed"]:
+                    print("  %s: failed requests by error: %s" % (name, json.dumps(summary["errors"], sort_keys=True)))
     return 0
 
 

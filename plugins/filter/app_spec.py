@@ -68,6 +68,8 @@ _DEFAULTS = {
     "nginx": True,
     "control_socket": True,
     "preload_app": False,
+    "sandbox": True,
+    "writable_paths": [],
     "uwsgi_options": {},
     "uwsgi_allow_world_socket": False,
     "uwsgi_allow_public_stats": False,
@@ -91,7 +93,7 @@ _INPUT_KEYS = frozenset(_DEFAULTS) | {"name", "source"}
 _DERIVED_KEYS = frozenset(
     "user group home code_dir venv_dir data_dir config_dir env_file entry_module entry_callable "
     "source_dir releases_dir shared_dir venvs_dir archive_dir "
-    "entry_call entry_args entry_kwargs runtime_dir socket addresses log_dir unit upstream probe".split()
+    "entry_call entry_args entry_kwargs runtime_dir socket addresses log_dir unit upstream probe systemd_sandbox".split()
 )
 
 
@@ -397,6 +399,8 @@ def _one(app, index, cpu_count):
     for key in ("shared_dirs", "shared_files"):
         spec[key] = _shared(where + "." + key, spec[key])
     spec["hooks"] = _hooks(where + ".hooks", spec["hooks"])
+    spec["sandbox"] = _boolean(where + ".sandbox", spec["sandbox"])
+    spec["writable_paths"] = _writable_paths(where + ".writable_paths", spec["writable_paths"])
     if spec["source"]["type"] == "package":
         if not entry:
             _fail(where + ".entry", "is required with a package source: there is no code on the host to find it "
@@ -435,6 +439,7 @@ def _one(app, index, cpu_count):
         log_dir="/var/log/%s" % name,
         unit="wsgi-%s.service" % name,
         addresses=addresses,
+        systemd_sandbox=_sandbox(spec, home) if spec["sandbox"] else [],
         probe=_probe(addresses[0], protocol, spec["mount"], spec["server_names"], spec["health"]),
         upstream={
             "name": "wsgi_%s" % name.replace("-", "_"),
@@ -453,6 +458,61 @@ def _one(app, index, cpu_count):
                       "from static or set django.static_url to another URL" % static["url"])
             spec["static"].append(static)
     return spec
+
+
+# systemd's sandbox for an app server's unit: what `systemd-analyze security` scores,
+# short of what a WSGI server needs (its own sockets, chown of its unix socket,
+# network access to databases, /proc/sys, where uWSGI reads the listen backlog limit). Writable: the runtime and log folders systemd makes,
+# data/ and shared/, and writable_paths; the rest of the file system is read-only.
+SANDBOX = (
+    "NoNewPrivileges=yes",
+    "ProtectSystem=strict",
+    "ProtectHome=yes",
+    "PrivateTmp=yes",
+    "PrivateDevices=yes",
+    "PrivateIPC=yes",
+    "DevicePolicy=closed",
+    "ProtectKernelTunables=yes",
+    "ProtectKernelModules=yes",
+    "ProtectKernelLogs=yes",
+    "ProtectControlGroups=yes",
+    "ProtectClock=yes",
+    "ProtectHostname=yes",
+    "ProtectProc=invisible",
+    "RestrictNamespaces=yes",
+    "RestrictRealtime=yes",
+    "RestrictSUIDSGID=yes",
+    "LockPersonality=yes",
+    "MemoryDenyWriteExecute=yes",
+    "RemoveIPC=yes",
+    "KeyringMode=private",
+    "CapabilityBoundingSet=",
+    "AmbientCapabilities=",
+    "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
+    "SystemCallArchitectures=native",
+    "SystemCallFilter=@system-service",
+    "SystemCallFilter=~@resources",
+    "SystemCallErrorNumber=EPERM",
+)
+
+
+def _sandbox(spec, home):
+    writable = [home + "/data", home + "/shared"] + spec["writable_paths"]
+    return list(SANDBOX) + ["ReadWritePaths=" + " ".join("-" + path for path in writable)]
+
+
+def _writable_paths(where, paths):
+    if isinstance(paths, str):
+        paths = [paths]
+    if not isinstance(paths, list):
+        _fail(where, "must be a list of absolute paths the app server may write to")
+    result = []
+    for path in paths:
+        path = str(path).rstrip("/")
+        if not path.startswith("/") or not _NGINX_PATH.match(path) or ".." in path.split("/"):
+            _fail(where, "%r is not an absolute path (such as /var/cache/shop)" % path)
+        result.append(path)
+    return result
 
 
 def _shared(where, paths):

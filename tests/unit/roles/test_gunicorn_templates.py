@@ -115,3 +115,16 @@ def test_preload_app_is_passed_to_gunicorn(render, tmp_path):
     path = tmp_path / "gunicorn.conf.py"
     path.write_text(rendered["gunicorn.conf.py"])
     assert runpy.run_path(str(path))["preload_app"] is True
+
+
+def test_unit_is_sandboxed(shop):
+    unit = shop[1].splitlines()
+    for directive in ("ProtectSystem=strict", "NoNewPrivileges=yes", "CapabilityBoundingSet=",
+                      "ReadWritePaths=-/srv/shop/data -/srv/shop/shared"):
+        assert directive in unit
+    assert unit.index("ProtectSystem=strict") < unit.index("[Install]")
+
+
+def test_unit_without_sandbox(render):
+    unit = render(dict(SHOP, sandbox=False), ["gunicorn.service"])["gunicorn.service"]
+    assert "ProtectSystem" not in unit and "[Install]" in unit

@@ -131,6 +131,10 @@ def test_unit_is_notify_and_chain_reloads(flask):
         "ExecStart=/srv/flaskapp/current/venv/bin/uwsgi --ini /etc/pyops-wsgi/flaskapp/uwsgi.ini",
         "ExecReload=/bin/sh -c 'echo c > /run/flaskapp/master.fifo'",
         "Restart=on-failure",
+        # The sandbox; the master FIFO and sockets live in the runtime folder systemd makes writable.
+        "ProtectSystem=strict",
+        "PrivateTmp=yes",
+        "ReadWritePaths=-/srv/flaskapp/data -/srv/flaskapp/shared",
     ):
         assert line in lines, line
 

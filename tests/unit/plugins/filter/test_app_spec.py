@@ -114,6 +114,8 @@ def test_minimal_spec_gets_defaults_and_derived_values():
          {"type": "package", "requirement": "", "src": "dist/shop-1.4.2-py3-none-any.whl", "index_url": "",
           "file": "shop-1.4.2-py3-none-any.whl"}),
         ({}, "archive_dir", "/srv/hello-api/archives"),
+        ({"sandbox": "no"}, "systemd_sandbox", []),
+        ({"writable_paths": "/var/cache/shop/"}, "writable_paths", ["/var/cache/shop"]),
         ({}, "hooks", {"before_build": "", "after_build": "", "before_switch": "", "after_switch": ""}),
         ({"hooks": {"after_switch": "/inv/hooks/notify.yml"}}, "hooks",
          {"before_build": "", "after_build": "", "before_switch": "", "after_switch": "/inv/hooks/notify.yml"}),
@@ -237,6 +239,10 @@ def test_normalizing_twice_changes_nothing():
         ([app(source={"type": "package", "requirement": "a"}, requirements="req.txt")],
          "(hello).requirements: does not apply to a package source"),
         ([app(hooks=["a.yml"])], "(hello).hooks: must be a mapping"),
+        ([app(sandbox="partly")], "(hello).sandbox: must be true or false"),
+        ([app(writable_paths=["var/cache"])], "(hello).writable_paths: 'var/cache' is not an absolute path"),
+        ([app(writable_paths=["/srv/../etc"])], "(hello).writable_paths: '/srv/../etc' is not an absolute path"),
+        ([app(writable_paths={"a": 1})], "(hello).writable_paths: must be a list of absolute paths"),
         ([app(hooks={"after_deploy": "/a.yml"})], "(hello).hooks: unknown hook(s) after_deploy"),
         ([app(hooks={"before_switch": "hooks/a.yml"})], "(hello).hooks.before_switch: must be an absolute path"),
         ([app(hooks={"before_switch": "/hooks/a.sh"})], "(hello).hooks.before_switch: must be a task file"),
@@ -278,3 +284,14 @@ def test_bad_specs_are_refused_naming_the_key(apps, message):
 def test_no_apps_is_an_empty_list():
     assert app_specs(None) == []
     assert app_specs([]) == []
+
+
+def test_app_units_get_a_sandbox_with_only_their_own_folders_writable():
+    (spec,) = app_specs([app(writable_paths=["/var/cache/hello"])])
+    sandbox = spec["systemd_sandbox"]
+    for directive in ("NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
+                      "PrivateDevices=yes", "CapabilityBoundingSet=", "SystemCallFilter=@system-service",
+                      "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6", "MemoryDenyWriteExecute=yes"):
+        assert directive in sandbox
+    assert sandbox[-1] == "ReadWritePaths=-/srv/hello/data -/srv/hello/shared -/var/cache/hello"
+    assert len(sandbox) == len(set(sandbox))
