@@ -147,6 +147,7 @@ def main(argv=None):
         for server, host, unit in SERVERS:
             if args.server and server != args.server:
                 continue
+
             def restart(unit=unit):
                 subprocess.run(["docker", "exec", args.container, "systemctl", "restart", unit], check=True)
 
