@@ -11,6 +11,9 @@ For each server, bounded runs of the same load through nginx on 127.0.0.1
             uWSGI chain reload);
   venv      a redeploy with changed requirements: a new release and a new venv
             (Gunicorn USR2 binary upgrade, uWSGI graceful reload);
+            each of these --rounds times, one after another (the apps keep two
+            releases, so from the second round on a deploy prunes the venv the
+            service started with);
   restart   `systemctl restart UNIT`, what a deploy without graceful reloads does.
 A redeploy run lasts from 2 s before the playbook starts to 2 s after it ends.
 Prints requests, failed requests, p99 latency and throughput against the steady
@@ -126,6 +129,7 @@ def main(argv=None):
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--max-requests", type=int, default=5000000)
     parser.add_argument("--server", choices=[server for server, _host, _unit in SERVERS], help="only this one")
+    parser.add_argument("--rounds", type=int, default=3, help="redeploys of each kind under load")
     parser.add_argument("--no-timing", dest="timing", action="store_false", help="skip the deploy timings")
     args = parser.parse_args(argv)
 
@@ -155,9 +159,10 @@ def main(argv=None):
                 target.change(requirements=kind == "venv")
                 return target.deploy()
 
-            results = [("steady", run(args, host, None, workdir)),
-                       ("code", run(args, host, lambda: redeploy("code"), workdir)),
-                       ("venv", run(args, host, lambda: redeploy("venv"), workdir))]
+            results = [("steady", run(args, host, None, workdir))]
+            for kind in ("code", "venv"):
+                for round_ in range(1, args.rounds + 1):
+                    results.append(("%s %d" % (kind, round_), run(args, host, lambda kind=kind: redeploy(kind), workdir)))
             process = load(args, host, args.seconds)
             threading.Timer(args.seconds / 2, restart).start()
             output, _errors = process.communicate(timeout=args.seconds + 60)
