@@ -16,11 +16,13 @@ VENV := .venv
 PYTHON_COMPAT ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.11*/bin/python3) \
 	$(shell for p in python3.11 python3; do $$p -c 'import sys; assert sys.version_info[:2] == (3, 11)' 2>/dev/null && command -v $$p; done))
 VENV_COMPAT := .venv-compat
+# Checkers we did not write (sslyze), for scenario hardened: the system's Python 3.
+VENV_TOOLS := .venv-tools
 BIN := $(CURDIR)/$(VENV)/bin
 COLLECTION_LINK := .ansible/collections/ansible_collections/pyops/wsgi
 SCENARIOS := $(notdir $(patsubst %/,%,$(dir $(wildcard molecule/*/molecule.yml))))
 
-.PHONY: help demo demo-clean test lint sanity unit molecule engine image venv venv-compat bench-reload bench-redeploy
+.PHONY: help demo demo-clean test lint sanity unit molecule engine image venv venv-compat venv-tools bench-reload bench-redeploy
 
 help:
 	@echo "make demo            deploy the example app into a local Debian 12 container"
@@ -48,6 +50,12 @@ $(VENV_COMPAT)/.stamp: requirements-compat.txt
 	$(VENV_COMPAT)/bin/pip install --quiet -r requirements-compat.txt
 	touch $@
 
+$(VENV_TOOLS)/.stamp: requirements-tools.txt
+	python3 -m venv $(VENV_TOOLS)
+	$(VENV_TOOLS)/bin/pip install --quiet --upgrade pip
+	$(VENV_TOOLS)/bin/pip install --quiet $$(grep -E '^sslyze==' requirements-tools.txt)
+	touch $@
+
 $(COLLECTION_LINK):
 	mkdir -p $(dir $@)
 	ln -sfn ../../../.. $@
@@ -55,6 +63,8 @@ $(COLLECTION_LINK):
 venv: $(VENV)/.stamp $(COLLECTION_LINK)
 
 venv-compat: $(VENV_COMPAT)/.stamp
+
+venv-tools: $(VENV_TOOLS)/.stamp
 
 engine:
 	tests/harness/docker-engine.sh
@@ -82,15 +92,15 @@ sanity: venv
 unit: venv
 	$(BIN)/pytest -q tests/unit
 
-molecule: venv venv-compat image
+molecule: venv venv-compat venv-tools image
 	$(BIN)/pytest -v -p no:cacheprovider tests/integration/test_molecule.py
 
-molecule-%: venv venv-compat image
+molecule-%: venv venv-compat venv-tools image
 	$(BIN)/pytest -v -p no:cacheprovider tests/integration/test_molecule.py -k "scenario_$*"
 
 # Lint first (fast), then one pytest run over unit tests and every scenario, so
 # the closing line counts them all.
-test: lint sanity venv-compat image
+test: lint sanity venv-compat venv-tools image
 	$(BIN)/pytest -v -p no:cacheprovider tests/unit tests/integration
 
 # Failed requests during graceful reloads vs plain restarts, under a bounded load

@@ -27,9 +27,13 @@ _SIZE = re.compile(r"^[0-9]+[kKmMgG]?$")
 _SERVER_NAME = re.compile(r"^(\*\.)?[A-Za-z0-9_.-]+$|^_$")
 # Static URLs and folders land in nginx's configuration: plain path characters only.
 _NGINX_PATH = re.compile(r"^[A-Za-z0-9_./~@+-]+$")
+# nginx's `expires`: a time (30d, 12h, 600) or one of its words.
+_EXPIRES = re.compile(r"^([0-9]+(ms|[smhdwMy])?|max|off|epoch)$")
 _HEALTH_PATH = re.compile(r"^/[A-Za-z0-9_.~/@+-]*(\?[A-Za-z0-9_.~=&%+-]*)?$")
 
 SERVERS = ("gunicorn", "uwsgi")
+# How long browsers may keep a static file (nginx `expires`), unless the entry says.
+STATIC_EXPIRES = "30d"
 SOURCE_TYPES = ("local", "git", "archive", "package")
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar", ".zip")
 PACKAGE_SUFFIXES = (".whl", ".tar.gz", ".zip")
@@ -49,6 +53,10 @@ PASS_DIRECTIVES = {"http": "proxy_pass", "router": "proxy_pass", "uwsgi": "uwsgi
 _TCP_ADDRESS = re.compile(r"^(?P<host>[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\]):(?P<port>[0-9]{1,5})$")
 
 APPS_ROOT = "/srv"
+# Each TLS app's certificate and key, readable by root only (nginx's master reads them).
+TLS_ROOT = "/etc/ssl/pyops-wsgi"
+_TLS_DEFAULTS = {"self_signed": False, "certificate": "", "key": "", "chain": "", "certificate_content": "",
+                 "key_content": "", "chain_content": "", "redirect": True, "hsts": 0, "port": 443}
 CONFIG_ROOT = "/etc/pyops-wsgi"
 
 # Keys a user may write, with their defaults. Derived keys are never read back.
@@ -86,6 +94,11 @@ _DEFAULTS = {
     "shared_files": [],
     "hooks": {},
     "django": False,
+    "tls": False,
+    "security_headers": True,
+    "content_security_policy": "",
+    "websocket": False,
+    "nginx_directives": [],
 }
 # The health check after each deploy (module pyops.wsgi.wsgi_probe's options).
 _HEALTH_DEFAULTS = {"path": "/", "status_codes": [200], "body_regex": "", "timeout": 5, "retries": 10, "delay": 1}
@@ -93,7 +106,8 @@ _INPUT_KEYS = frozenset(_DEFAULTS) | {"name", "source"}
 _DERIVED_KEYS = frozenset(
     "user group home code_dir venv_dir data_dir config_dir env_file entry_module entry_callable "
     "source_dir releases_dir shared_dir venvs_dir archive_dir "
-    "entry_call entry_args entry_kwargs runtime_dir socket addresses log_dir unit upstream probe systemd_sandbox".split()
+    "entry_call entry_args entry_kwargs runtime_dir socket addresses log_dir unit upstream probe systemd_sandbox "
+    "tls_files".split()
 )
 
 
@@ -257,7 +271,7 @@ def _django(where, django, spec):
 
 def _static(where, entries):
     if not isinstance(entries, list):
-        _fail(where, "must be a list of {url, path} mappings")
+        _fail(where, "must be a list of {url, path, expires} mappings")
     result = []
     for index, entry in enumerate(entries):
         at = "%s[%d]" % (where, index)
@@ -272,7 +286,66 @@ def _static(where, entries):
             _fail(at + ".path", "may hold only letters, digits and _ . / ~ @ + -, got %r" % path)
         if ".." in path.split("/"):
             _fail(at + ".path", "must stay inside the app's code, got %r" % path)
-        result.append({"url": url, "path": path})
+        expires = str(entry.get("expires", STATIC_EXPIRES))
+        if not _EXPIRES.match(expires):
+            _fail(at + ".expires", "must be an nginx time such as 30d or 12h, or max or off, got %r" % expires)
+        result.append({"url": url, "path": path, "expires": expires})
+    return result
+
+
+def _tls(where, tls, server_names):
+    """None without TLS; else the certificate's origin (generated or given) and how HTTP is handled."""
+    if tls is None or tls is False:
+        return None
+    if not isinstance(tls, dict):
+        _fail(where, "must be a mapping: {self_signed: true}, or {certificate: FILE, key: FILE} "
+              "(or certificate_content and key_content, for example from a vault)")
+    unknown = sorted(set(tls) - set(_TLS_DEFAULTS))
+    if unknown:
+        _fail(where, "unknown key(s) %s; known keys are %s" % (", ".join(unknown), ", ".join(sorted(_TLS_DEFAULTS))))
+    result = dict(_TLS_DEFAULTS)
+    result.update((key, value) for key, value in tls.items() if value is not None)
+    for key in ("self_signed", "redirect"):
+        result[key] = _boolean("%s.%s" % (where, key), result[key])
+    for key in ("certificate", "key", "chain", "certificate_content", "key_content", "chain_content"):
+        result[key] = str(result[key] or "")
+    given = [origin for origin, keys in (("files", ("certificate", "key")),
+                                         ("content", ("certificate_content", "key_content")))
+             if any(result[key] for key in keys)]
+    if result["self_signed"]:
+        given.insert(0, "self_signed")
+    if len(given) != 1:
+        _fail(where, "needs exactly one certificate: self_signed: true, or certificate and key (files on the "
+              "controller), or certificate_content and key_content; got %s" % (" and ".join(given) or "none"))
+    for origin, keys in (("files", ("certificate", "key")), ("content", ("certificate_content", "key_content"))):
+        if given[0] == origin:
+            for key in keys:
+                if not result[key]:
+                    _fail("%s.%s" % (where, key), "is required with %s" % " and ".join(keys))
+    if given[0] == "self_signed" and (result["chain"] or result["chain_content"]):
+        _fail(where + ".chain", "does not apply to a self-signed certificate")
+    if result["chain"] and result["chain_content"]:
+        _fail(where + ".chain", "give chain or chain_content, not both")
+    result["hsts"] = _integer(where + ".hsts", result["hsts"], 0)
+    result["port"] = _integer(where + ".port", result["port"], 1)
+    if result["port"] > 65535:
+        _fail(where + ".port", "must be a TCP port (1-65535), got %d" % result["port"])
+    if not server_names:
+        _fail(where, "needs server_names: the names the certificate is for and nginx selects the app by")
+    return result
+
+
+def _nginx_directives(where, directives):
+    if isinstance(directives, str):
+        directives = [directives]
+    if not isinstance(directives, list):
+        _fail(where, "must be a list of nginx directives, each ending with ';' or '}'")
+    result = []
+    for index, directive in enumerate(directives):
+        text = str(directive).strip()
+        if not text.endswith((";", "}")):
+            _fail("%s[%d]" % (where, index), "must be a whole nginx directive ending with ';' or '}', got %r" % text)
+        result.append(text)
     return result
 
 
@@ -409,6 +482,17 @@ def _one(app, index, cpu_count):
             _fail(where + ".requirements", "does not apply to a package source: the package's own "
                   "dependencies are installed with it (add more with packages)")
     spec["django"] = _django(where + ".django", spec["django"], spec)
+    spec["tls"] = _tls(where + ".tls", spec["tls"], spec["server_names"])
+    for key in ("security_headers", "websocket"):
+        spec[key] = _boolean(where + "." + key, spec[key])
+    if spec["websocket"] and PASS_DIRECTIVES[protocol] != "proxy_pass":
+        _fail(where + ".websocket", "needs an app nginx reaches over HTTP (protocol: http), not %s" % protocol)
+    policy = str(spec["content_security_policy"] or "")
+    if '"' in policy or "\n" in policy:
+        _fail(where + ".content_security_policy", "may not hold double quotes or line breaks (write sources "
+              "in single quotes, as in default-src 'self')")
+    spec["content_security_policy"] = policy
+    spec["nginx_directives"] = _nginx_directives(where + ".nginx_directives", spec["nginx_directives"])
 
     home = "%s/%s" % (APPS_ROOT, name)
     runtime_dir = "/run/%s" % name
@@ -441,6 +525,12 @@ def _one(app, index, cpu_count):
         addresses=addresses,
         systemd_sandbox=_sandbox(spec, home) if spec["sandbox"] else [],
         probe=_probe(addresses[0], protocol, spec["mount"], spec["server_names"], spec["health"]),
+        tls_files=None if spec["tls"] is None else {
+            "dir": "%s/%s" % (TLS_ROOT, name),
+            "certificate": "%s/%s/fullchain.pem" % (TLS_ROOT, name),
+            "key": "%s/%s/privkey.pem" % (TLS_ROOT, name),
+            "chain": "%s/%s/chain.pem" % (TLS_ROOT, name),
+        },
         upstream={
             "name": "wsgi_%s" % name.replace("-", "_"),
             "servers": [("unix:" + a) if a.startswith("/") else a for a in addresses],
@@ -451,7 +541,7 @@ def _one(app, index, cpu_count):
     if django["enabled"] and django["collectstatic"]:
         # collectstatic gathers into the shared folder, outside the releases; nginx serves it.
         django["static_root"] = spec["shared_dir"] + "/static"
-        static = {"url": django["static_url"], "path": django["static_root"]}
+        static = {"url": django["static_url"], "path": django["static_root"], "expires": STATIC_EXPIRES}
         if static not in spec["static"]:
             if any(entry["url"] == static["url"] for entry in spec["static"]):
                 _fail(where + ".static", "%s is served from Django's static root (django.static_url); remove it "

@@ -193,7 +193,8 @@ def _attempt(params, request, target):
     sock = connect(params["socket"], params["host"], params["port"], params["timeout"], params["tls"],
                    params["host_header"].split(":")[0], params["validate_certs"], params["protocol"])
     status, reason, headers, body = exchange(sock, request, params["method"], target, params["timeout"])
-    text = to_text(body, errors="surrogate_or_replace")
+    # Compressed or binary bodies too: the result must stay valid UTF-8.
+    text = body.decode("utf-8", "replace")
     result = dict(status=status, reason=reason, headers=headers, body=text[:params["body_excerpt"]],
                   body_length=len(body), elapsed=round(time.monotonic() - started, 6))
     if status not in params["status_codes"]:

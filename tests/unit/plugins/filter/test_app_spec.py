@@ -97,7 +97,9 @@ def test_minimal_spec_gets_defaults_and_derived_values():
          {"protocol": "http", "path": "/", "host_header": "localhost", "host": "::1", "port": 9091}),
         ({"server": "uwsgi", "protocol": "fastcgi"}, "probe", None),
         ({"static": [{"url": "/static", "path": "hello/static/"}]}, "static",
-         [{"url": "/static/", "path": "hello/static"}]),
+         [{"url": "/static/", "path": "hello/static", "expires": "30d"}]),
+        ({"static": [{"url": "/s/", "path": "s", "expires": "max"}]}, "static",
+         [{"url": "/s/", "path": "s", "expires": "max"}]),
         ({"environment": {"DEBUG": False, "PORT": 8000}}, "environment", {"DEBUG": "false", "PORT": "8000"}),
         ({"source": {"type": "git", "repo": "https://git.example/hello.git", "version": "v1"}}, "source",
          {"type": "git", "repo": "https://git.example/hello.git", "version": "v1"}),
@@ -137,7 +139,8 @@ def test_minimal_spec_gets_defaults_and_derived_values():
           "static_root": "/srv/hello-api/shared/static"}),
         # Django's static root is served by nginx at django.static_url, after the app's own static entries.
         ({"django": {"static_url": "/assets"}, "static": [{"url": "/media/", "path": "/srv/media"}]}, "static",
-         [{"url": "/media/", "path": "/srv/media"}, {"url": "/assets/", "path": "/srv/hello-api/shared/static"}]),
+         [{"url": "/media/", "path": "/srv/media", "expires": "30d"},
+          {"url": "/assets/", "path": "/srv/hello-api/shared/static", "expires": "30d"}]),
     ],
 )
 def test_values_are_normalized(overrides, key, expected):
@@ -145,12 +148,26 @@ def test_values_are_normalized(overrides, key, expected):
     assert spec[key] == expected
 
 
+def test_tls_paths_and_defaults():
+    (spec,) = app_specs([app(server_names=["a.test", "b.test"], tls={"certificate_content": "C", "key_content": "K",
+                                                                      "chain_content": "CH"})])
+    assert spec["tls"] == {"self_signed": False, "certificate": "", "key": "", "chain": "", "certificate_content": "C",
+                           "key_content": "K", "chain_content": "CH", "redirect": True, "hsts": 0, "port": 443}
+    assert spec["tls_files"] == {"dir": "/etc/ssl/pyops-wsgi/hello", "certificate": "/etc/ssl/pyops-wsgi/hello/fullchain.pem",
+                                 "key": "/etc/ssl/pyops-wsgi/hello/privkey.pem", "chain": "/etc/ssl/pyops-wsgi/hello/chain.pem"}
+    (plain,) = app_specs([app()])
+    assert plain["tls"] is None and plain["tls_files"] is None
+    assert (plain["security_headers"], plain["websocket"], plain["nginx_directives"]) == (True, False, [])
+
+
 def test_normalizing_twice_changes_nothing():
     once = app_specs([app(server_names=["a.example"]), app(name="two", protocol="uwsgi"),
                       app(name="dj", server_names=["dj.example"], django={"superuser": {"username": "a", "password": "p"}},
                           source={"type": "archive", "src": "https://f.example/a.tgz", "checksum": "sha1:ab"}),
                       app(name="pkg", server_names=["pkg.example"], source={"type": "package", "requirement": "pkg"},
-                          hooks={"before_switch": "/h/b.yml"})], cpu_count=2)
+                          hooks={"before_switch": "/h/b.yml"}),
+                      app(name="tls", server_names=["tls.example"], tls={"self_signed": True, "hsts": 600},
+                          nginx_directives="gzip off;", content_security_policy="default-src 'self'")], cpu_count=2)
     twice = app_specs(copy.deepcopy(once), cpu_count=8)
     assert twice == once
 
@@ -179,6 +196,28 @@ def test_normalizing_twice_changes_nothing():
         ([app(bind=[])], "(hello).bind: must be 'unix' or HOST:PORT"),
         ([app(mount="api")], "(hello).mount: must be a URL prefix"),
         ([app(nginx="sometimes")], "(hello).nginx: must be true or false"),
+        ([app(server_names=["a.test"], tls=True)], "(hello).tls: must be a mapping: {self_signed: true}"),
+        ([app(server_names=["a.test"], tls={})], "(hello).tls: needs exactly one certificate: self_signed: true, or "
+         "certificate and key (files on the controller), or certificate_content and key_content; got none"),
+        ([app(server_names=["a.test"], tls={"self_signed": True, "certificate": "a.pem"})],
+         "(hello).tls: needs exactly one certificate: self_signed: true, or certificate and key (files on the "
+         "controller), or certificate_content and key_content; got self_signed and files"),
+        ([app(server_names=["a.test"], tls={"certificate": "a.pem"})], "(hello).tls.key: is required with certificate and key"),
+        ([app(server_names=["a.test"], tls={"key_content": "k"})],
+         "(hello).tls.certificate_content: is required with certificate_content and key_content"),
+        ([app(server_names=["a.test"], tls={"self_signed": True, "chain": "c.pem"})],
+         "(hello).tls.chain: does not apply to a self-signed certificate"),
+        ([app(server_names=["a.test"], tls={"self_signed": True, "hsts": -1})], "(hello).tls.hsts: must be 0 or more"),
+        ([app(server_names=["a.test"], tls={"self_signed": True, "port": 70000})], "(hello).tls.port: must be a TCP port"),
+        ([app(server_names=["a.test"], tls={"self_signed": True, "ocsp": True})], "(hello).tls: unknown key(s) ocsp"),
+        ([app(tls={"self_signed": True})], "(hello).tls: needs server_names"),
+        ([app(static=[{"url": "/s/", "path": "s", "expires": "forever"}])],
+         "(hello).static[0].expires: must be an nginx time such as 30d or 12h, or max or off, got 'forever'"),
+        ([app(nginx_directives=["gzip off"])],
+         "(hello).nginx_directives[0]: must be a whole nginx directive ending with ';' or '}', got 'gzip off'"),
+        ([app(content_security_policy='default-src "self"')], "(hello).content_security_policy: may not hold double"),
+        ([app(websocket="maybe")], "(hello).websocket: must be true or false"),
+        ([app(protocol="uwsgi", websocket=True)], "(hello).websocket: needs an app nginx reaches over HTTP"),
         ([app(uwsgi_options={"harakiri": 30})], "(hello).uwsgi_options: only apply with server: uwsgi"),
         ([app(server="uwsgi", uwsgi_options={"chmod-socket": 666})],
          "(hello).uwsgi_options.chmod-socket: 666 lets every local user talk to the app"),

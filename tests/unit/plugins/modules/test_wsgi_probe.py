@@ -111,6 +111,15 @@ def test_servers_that_answer_garbage_or_nothing(fake_server, kind, message):
     assert result["status"] is None and result["attempts"] == 1
 
 
+def test_a_binary_body_is_returned_as_valid_text(fake_server):
+    server = fake_server(b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 4\r\n\r\n\x1f\x8b\x08\x00")
+    failed, result = run_module("wsgi_probe", port=server.port, timeout=1)
+    assert not failed
+    assert result["body"] == "\x1f\ufffd\x08\x00" and result["body_length"] == 4
+    assert result["headers"]["content-encoding"] == "gzip"
+    result["body"].encode("utf-8")
+
+
 def test_nothing_listening(tmp_path):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
