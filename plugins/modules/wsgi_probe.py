@@ -180,7 +180,7 @@ import re
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_bytes, to_text
+from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_wire import (
     WireError, connect, describe, exchange, http_request, uwsgi_request,

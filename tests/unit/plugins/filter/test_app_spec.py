@@ -149,8 +149,8 @@ def test_values_are_normalized(overrides, key, expected):
 
 
 def test_tls_paths_and_defaults():
-    (spec,) = app_specs([app(server_names=["a.test", "b.test"], tls={"certificate_content": "C", "key_content": "K",
-                                                                      "chain_content": "CH"})])
+    tls = {"certificate_content": "C", "key_content": "K", "chain_content": "CH"}
+    (spec,) = app_specs([app(server_names=["a.test", "b.test"], tls=tls)])
     assert spec["tls"] == {"self_signed": False, "certificate": "", "key": "", "chain": "", "certificate_content": "C",
                            "key_content": "K", "chain_content": "CH", "redirect": True, "hsts": 0, "port": 443}
     assert spec["tls_files"] == {"dir": "/etc/ssl/pyops-wsgi/hello", "certificate": "/etc/ssl/pyops-wsgi/hello/fullchain.pem",
