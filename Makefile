@@ -20,9 +20,13 @@ VENV_COMPAT := .venv-compat
 VENV_TOOLS := .venv-tools
 BIN := $(CURDIR)/$(VENV)/bin
 COLLECTION_LINK := .ansible/collections/ansible_collections/pyops/wsgi
+# Molecule runs side by side (pytest-xdist): a run mostly waits on its instance.
+# JOBS=1 runs them one after another.
+JOBS ?= 2
+PARALLEL := $(if $(filter-out 1,$(JOBS)),-n $(JOBS) --dist worksteal)
 SCENARIOS := $(notdir $(patsubst %/,%,$(dir $(wildcard molecule/*/molecule.yml))))
 
-.PHONY: help demo demo-clean test lint sanity unit molecule engine image venv venv-compat venv-tools bench-reload bench-redeploy
+.PHONY: help demo demo-clean test lint sanity unit molecule engine image images venv venv-compat venv-tools bench-reload bench-redeploy bench-fleet
 
 help:
 	@echo "make demo            deploy the example app into a local Debian 12 container"
@@ -35,6 +39,7 @@ help:
 	@echo "make molecule-NAME   one scenario, for example make molecule-default"
 	@echo "make bench-reload    failed requests during reloads vs restarts (uWSGI), printed"
 	@echo "make bench-redeploy  failed requests during redeploys vs restarts (Gunicorn, uWSGI), printed"
+	@echo "make bench-fleet     deploy times for 1 and 4 nodes; failed requests in a rolling deploy, printed"
 
 $(VENV)/.stamp: requirements-controller.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed for the controller venv" >&2; exit 1; }
@@ -72,6 +77,10 @@ engine:
 image: engine
 	tests/harness/base-image.sh bookworm
 
+# Debian 12, and 13 for a run of scenario default (tests/integration/test_molecule.py).
+images: image
+	tests/harness/base-image.sh trixie
+
 demo: venv image
 	PATH=$(BIN):$$PATH tests/harness/demo.sh
 
@@ -92,16 +101,16 @@ sanity: venv
 unit: venv
 	$(BIN)/pytest -q tests/unit
 
-molecule: venv venv-compat venv-tools image
-	$(BIN)/pytest -v -p no:cacheprovider tests/integration/test_molecule.py
+molecule: venv venv-compat venv-tools images
+	$(BIN)/pytest -v -p no:cacheprovider $(PARALLEL) tests/integration/test_molecule.py
 
-molecule-%: venv venv-compat venv-tools image
-	$(BIN)/pytest -v -p no:cacheprovider tests/integration/test_molecule.py -k "scenario_$*"
+molecule-%: venv venv-compat venv-tools images
+	$(BIN)/pytest -v -p no:cacheprovider $(PARALLEL) tests/integration/test_molecule.py -k "scenario_$*"
 
 # Lint first (fast), then one pytest run over unit tests and every scenario, so
 # the closing line counts them all.
-test: lint sanity venv-compat venv-tools image
-	$(BIN)/pytest -v -p no:cacheprovider tests/unit tests/integration
+test: lint sanity venv-compat venv-tools images
+	$(BIN)/pytest -v -p no:cacheprovider $(PARALLEL) tests/unit tests/integration
 
 # Failed requests during graceful reloads vs plain restarts, under a bounded load
 # through nginx (scenario uwsgi's instance, app u-socket). Prints figures, asserts nothing.
@@ -121,3 +130,8 @@ bench-redeploy: venv image
 	PATH=$(BIN):$$PATH $(BIN)/python -u benchmarks/redeploy_under_load.py \
 		--container $${BENCH_CONTAINER:-pyops-bench} --port $${BENCH_PORT:-18095}; \
 	status=$$?; docker rm -f $${BENCH_CONTAINER:-pyops-bench} >/dev/null; exit $$status
+
+# A fleet's costs: deploy, re-run and --check times for 1 and 4 app nodes; failed
+# requests through a load balancer on 127.0.0.1 during a rolling deploy. Prints figures.
+bench-fleet: venv image
+	PATH=$(BIN):$$PATH $(BIN)/python -u benchmarks/fleet.py --port $${BENCH_FLEET_PORT:-18097}

@@ -4,9 +4,13 @@
         --seconds 20 --max-requests 200000 --connections 8
 
 Stops at whichever comes first: --seconds, --max-requests, or --stop-file
-appearing (so a caller can end it when the event it watches is over). Only loopback
+appearing (so a caller can end it when the event it watches is over). --rate
+caps the requests per second of all connections together (tests that share two
+cores with the deploy they watch); the default sends as fast as it can. Only loopback
 addresses are accepted. Each connection is a thread with a keep-alive client; a
-request fails on a connection error, a timeout or a status outside 2xx/3xx.
+request fails on a connection error, a timeout or a status outside 2xx/3xx. A
+request that finds its idle keep-alive connection closed by the server is sent
+once more on a new one, as browsers do, and counted in retried_on_closed_keepalive.
 """
 
 from __future__ import annotations
@@ -23,6 +27,10 @@ import time
 import urllib.parse
 
 
+# What a request on a keep-alive connection the server has just closed raises.
+_STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+
+
 def _loopback(host):
     try:
         return ipaddress.ip_address(socket.gethostbyname(host)).is_loopback
@@ -31,7 +39,7 @@ def _loopback(host):
 
 
 class Load:
-    def __init__(self, url, host, seconds, max_requests, timeout, stop_file=None):
+    def __init__(self, url, host, seconds, max_requests, timeout, stop_file=None, rate=0.0):
         self.url = urllib.parse.urlsplit(url)
         self.host = host or self.url.netloc
         self.deadline = time.monotonic() + seconds
@@ -39,10 +47,13 @@ class Load:
         self.max_requests = max_requests
         self.timeout = timeout
         self.stop_file = stop_file
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.begun = time.monotonic()
         self.lock = threading.Lock()
         self.sent = 0
         self.ok = 0
         self.failed = 0
+        self.retried = 0
         self.errors = {}
         self.latencies = []
         self.first_failure = None
@@ -55,7 +66,11 @@ class Load:
             if self.stop_file and self.sent % 100 == 0 and os.path.exists(self.stop_file):
                 return False
             self.sent += 1
-            return True
+            due = self.begun + self.sent * self.interval
+        wait = due - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        return True
 
     def _record(self, started, error):
         elapsed = time.monotonic() - started
@@ -70,6 +85,19 @@ class Load:
                 self.first_failure = self.first_failure or now
                 self.last_failure = now
 
+    def _fetch(self, conn, path):
+        """One request on conn (a new connection when None); returns (conn, error)."""
+        if conn is None:
+            conn = http.client.HTTPConnection(self.url.hostname, self.url.port or 80, timeout=self.timeout)
+        conn.request("GET", path, headers={"Host": self.host})
+        response = conn.getresponse()
+        response.read()
+        error = None if 200 <= response.status < 400 else "HTTP %d" % response.status
+        if response.getheader("connection", "").lower() == "close":
+            conn.close()
+            conn = None
+        return conn, error
+
     def worker(self):
         path = self.url.path or "/"
         if self.url.query:
@@ -78,17 +106,20 @@ class Load:
         while self._claim():
             started = time.monotonic()
             error = None
+            reused = conn is not None
             try:
-                if conn is None:
-                    conn = http.client.HTTPConnection(self.url.hostname, self.url.port or 80, timeout=self.timeout)
-                conn.request("GET", path, headers={"Host": self.host})
-                response = conn.getresponse()
-                response.read()
-                if not 200 <= response.status < 400:
-                    error = "HTTP %d" % response.status
-                if response.getheader("connection", "").lower() == "close":
+                try:
+                    conn, error = self._fetch(conn, path)
+                except _STALE:
+                    # The server closed an idle keep-alive connection as the request
+                    # went out (nginx does on a reload): like browsers, send it once
+                    # more on a new connection. Counted, never hidden.
+                    if not reused:
+                        raise
                     conn.close()
-                    conn = None
+                    with self.lock:
+                        self.retried += 1
+                    conn, error = self._fetch(None, path)
             except (OSError, http.client.HTTPException) as problem:
                 error = type(problem).__name__
                 if conn is not None:
@@ -111,6 +142,7 @@ class Load:
             "ended_at": round(time.time(), 3),
             "requests": self.ok + self.failed,
             "failed": self.failed,
+            "retried_on_closed_keepalive": self.retried,
             "errors": self.errors,
             "seconds": round(wall, 2),
             "requests_per_second": round((self.ok + self.failed) / wall, 1) if wall else None,
@@ -120,12 +152,13 @@ class Load:
         }
 
 
-def run(url, host=None, seconds=10.0, max_requests=100000, connections=8, timeout=10.0, stop_file=None):
+def run(url, host=None, seconds=10.0, max_requests=100000, connections=8, timeout=10.0, stop_file=None,
+        rate=0.0):
     """Run the load in this process; return the summary dict."""
     parsed = urllib.parse.urlsplit(url)
     if parsed.scheme != "http" or not _loopback(parsed.hostname or ""):
         raise SystemExit("http_load: only http:// URLs on a loopback address, got %s" % url)
-    load = Load(url, host, seconds, max_requests, timeout, stop_file)
+    load = Load(url, host, seconds, max_requests, timeout, stop_file, rate)
     threads = [threading.Thread(target=load.worker, daemon=True) for _index in range(connections)]
     started = time.monotonic()
     for thread in threads:
@@ -143,11 +176,12 @@ def main(argv=None):
     parser.add_argument("--max-requests", type=int, default=100000)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--timeout", type=float, default=10.0)
+    parser.add_argument("--rate", type=float, default=0.0, help="requests per second at most (0: no cap)")
     parser.add_argument("--stop-file", help="stop once this file exists")
     parser.add_argument("--out", help="also write the summary to this file")
     args = parser.parse_args(argv)
     summary = run(args.url, args.host, args.seconds, args.max_requests, args.connections, args.timeout,
-                  args.stop_file)
+                  args.stop_file, args.rate)
     text = json.dumps(summary, sort_keys=True)
     if args.out:
         with open(args.out, "w", encoding="utf-8") as handle:

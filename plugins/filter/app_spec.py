@@ -668,41 +668,95 @@ def _probe(address, protocol, mount, server_names, health):
     return probe
 
 
-def app_specs(apps, cpu_count=1):
-    """Normalize a list of app specs; raise naming the first bad value."""
+def app_specs(apps, cpu_count=1, http_port=80):
+    """Normalize a list of app specs; raise naming the first bad value.
+
+    http_port is nginx's plain HTTP port, which no app may bind as well.
+    """
     if apps is None:
         apps = []
     if not isinstance(apps, list):
         _fail("wsgi_apps", "must be a list of apps, got %s" % type(apps).__name__)
     specs = [_one(app, index, cpu_count) for index, app in enumerate(apps)]
+    _collisions(specs, _integer("http_port", http_port, 1))
+    return specs
 
-    seen = {}
-    default_apps = []
+
+# A TCP address's host that means every address of the host.
+_WILDCARD_HOSTS = frozenset(("0.0.0.0", "::", "[::]", "*", ""))
+
+
+def _tcp(address):
+    """(host, port) of HOST:PORT, or None for a unix socket path."""
+    text = str(address)
+    if text.startswith(("/", "@", "unix:")) or ":" not in text:
+        return None
+    host, port = text.rsplit(":", 1)
+    return (host, int(port)) if port.isdigit() else None
+
+
+def _overlaps(first, second):
+    """Whether two TCP (host, port) pairs need the same port of one interface."""
+    return first[1] == second[1] and (first[0] == second[0] or bool({first[0], second[0]} & _WILDCARD_HOSTS))
+
+
+def _collisions(specs, http_port):
+    """Refuse two apps that would share a name, an nginx upstream, a port or a server name.
+
+    Users, homes, sockets, units and logs are derived from the unique name, so the
+    name covers them. Each message names both apps.
+    """
+    where = {}
+    for index, spec in enumerate(specs):
+        label = "wsgi_apps[%d] (%s)" % (index, spec["name"])
+        other = where.get(spec["name"])
+        if other:
+            _fail("wsgi_apps", "%s and %s have the same name; each app needs its own (it is also its unix "
+                  "user, home, socket and unit)" % (other, label))
+        where[spec["name"]] = label
+
+    upstreams = {}
     for spec in specs:
-        if spec["name"] in seen:
-            _fail("wsgi_apps", "two apps are named %r; names must be unique" % spec["name"])
-        seen[spec["name"]] = spec
-        if not spec["server_names"]:
-            default_apps.append(spec["name"])
+        name = spec["upstream"]["name"]
+        if name in upstreams:
+            _fail("wsgi_apps", "%s and %s would share the nginx upstream %s ('-' and '_' are the same there); "
+                  "rename one" % (where[upstreams[name]], where[spec["name"]], name))
+        upstreams[name] = spec["name"]
+
+    default_apps = [where[spec["name"]] for spec in specs if spec["nginx"] and not spec["server_names"]]
     if len(default_apps) > 1:
-        _fail("wsgi_apps", "apps %s have no server_names; at most one app may be the default site"
-              % " and ".join(default_apps))
-    ports = {}
+        _fail("wsgi_apps", "%s have no server_names; at most one app may be nginx's default site: give the others "
+              "server_names" % " and ".join(default_apps))
+
+    # Every TCP address something listens on: nginx, each app server, uWSGI's stats servers.
+    taken = []
+    if any(spec["nginx"] for spec in specs):
+        taken.append((("", http_port), "nginx (its HTTP port)"))
+        for port in sorted({spec["tls"]["port"] for spec in specs if spec["nginx"] and spec["tls"]}):
+            taken.append((("", port), "nginx (its HTTPS port)"))
     for spec in specs:
-        for address in spec["addresses"]:
-            if address.startswith("/"):
+        owned = [(address, "%s.bind %s" % (where[spec["name"]], address)) for address in spec["addresses"]]
+        for option in ("stats", "stats-server"):
+            values = spec["uwsgi_options"].get(option, [])
+            for address in [values] if isinstance(values, str) else values:
+                owned.append((address, "%s.uwsgi_options.%s %s" % (where[spec["name"]], option, address)))
+        for address, label in owned:
+            pair = _tcp(address)
+            if pair is None:
                 continue
-            if address in ports:
-                _fail("wsgi_apps", "address %s is bound by both %s and %s" % (address, ports[address], spec["name"]))
-            ports[address] = spec["name"]
+            for other_pair, other_label in taken:
+                if _overlaps(pair, other_pair):
+                    _fail("wsgi_apps", "%s collides with %s: both need port %d; give one of them another port"
+                          % (label, other_label, pair[1]))
+            taken.append((pair, label))
+
     owners = {}
     for spec in specs:
         for server_name in spec["server_names"]:
             if server_name in owners:
-                _fail("wsgi_apps", "server name %r is claimed by both %s and %s"
-                      % (server_name, owners[server_name], spec["name"]))
+                _fail("wsgi_apps", "server name %r is claimed by both %s and %s; a name can lead to one app only"
+                      % (server_name, where[owners[server_name]], where[spec["name"]]))
             owners[server_name] = spec["name"]
-    return specs
 
 
 class FilterModule(object):

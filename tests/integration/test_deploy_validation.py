@@ -43,6 +43,11 @@ def run_deploy(tmp_path, apps):
         ([dict(GOOD, server="waitress")], "wsgi_apps[0] (hello).server: must be one of gunicorn"),
         ([dict(GOOD, workers="lots")], "wsgi_apps[0] (hello).workers: must be a whole number"),
         ([{"source": GOOD["source"], "entry": "a:b"}], "wsgi_apps[0].name: is required"),
+        # Two apps that would collide on the host, named both.
+        ([dict(GOOD, server_names=["shop.example"]), dict(GOOD, name="shop", server_names=["shop.example"])],
+         "server name 'shop.example' is claimed by both wsgi_apps[0] (hello) and wsgi_apps[1] (shop)"),
+        ([dict(GOOD, bind="0.0.0.0:8000"), dict(GOOD, name="shop", server_names=["s"], bind="127.0.0.1:8000")],
+         "wsgi_apps[1] (shop).bind 127.0.0.1:8000 collides with wsgi_apps[0] (hello).bind 0.0.0.0:8000"),
     ],
 )
 def test_bad_spec_stops_before_any_change(tmp_path, apps, message):

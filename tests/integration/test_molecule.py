@@ -1,35 +1,78 @@
-"""Run every molecule scenario as a pytest test, one after another.
+"""Run every molecule scenario as a pytest test.
 
 Each scenario runs its whole test sequence (destroy, create, prepare, converge,
 idempotence, check, verify, side effect, destroy) against a container with
-systemd as PID 1. The base image is built by tests/harness/base-image.sh and
-passed in the environment. Scenario `default` also runs under the oldest
-controller we test (ansible-core 2.19 on Python 3.11, from .venv-compat), to
-converge, idempotence and verify.
+systemd as PID 1. The base images are built by tests/harness/base-image.sh.
+Scenario `default` also runs on Debian 13, and under the oldest controller we
+test (ansible-core 2.19 on Python 3.11, from .venv-compat), to converge,
+idempotence and verify.
+
+`make test` runs two scenarios at a time (pytest-xdist): most of a run is
+waiting on the instance, not the controller. Every run has its own molecule
+folder (MOLECULE_EPHEMERAL_DIRECTORY), and the runs of scenario `default` their
+own instance name and published port, so no two runs share state.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pathlib
 import subprocess
 import sys
+import time
 
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-SCENARIOS = sorted(p.parent.name for p in (ROOT / "molecule").glob("*/molecule.yml"))
-IMAGES = {"PYOPS_IMAGE_BOOKWORM": "bookworm"}
+SCENARIOS = {p.parent.name for p in (ROOT / "molecule").glob("*/molecule.yml")}
 CURRENT = pathlib.Path(sys.executable).parent
 COMPAT = ROOT / ".venv-compat" / "bin"
-# The full sequence of each scenario under the current controller; under the oldest
-# one, scenario `default` to converge, a second converge with no change, and verify
-# (its check-mode run and side effect exercise nothing version-specific).
+# The full sequence of each scenario under the current controller; on Debian 13 and
+# under the oldest controller, scenario `default` to converge, a second converge
+# with no change, and verify (its check-mode run and side effect run on Debian 12
+# under the current controller).
 FULL = ("test",)
-COMPAT_STEPS = ("destroy", "create", "prepare", "converge", "idempotence", "verify")
-RUNS = [("scenario_%s" % s, s, CURRENT, FULL) for s in SCENARIOS]
+SHORT = ("destroy", "create", "prepare", "converge", "idempotence", "verify")
+# The longest first: pytest-xdist's worksteal hands the second half to the other
+# worker, and the shorter runs at the end even out the two.
+ORDER = ("uwsgi", "fleet", "django", "hardened", "emperor", "default", "rollback")
+
+
+@dataclasses.dataclass(frozen=True)
+class Run:
+    """One molecule run: a scenario, the controller that runs it, its steps and settings."""
+
+    name: str
+    scenario: str
+    bindir: pathlib.Path
+    steps: tuple[str, ...] = FULL
+    suite: str = "bookworm"
+    env: tuple[tuple[str, str], ...] = ()
+
+
+def default_run(name, bindir, steps, suite, instance, port):
+    """Scenario `default` on one Debian suite, with its own instance and port."""
+    env = (("PYOPS_DEFAULT_INSTANCE", instance), ("PYOPS_DEFAULT_PORT", str(port)))
+    return Run(name, "default", bindir, steps, suite, env)
+
+
+RUNS = []
+for scenario in ORDER + tuple(sorted(SCENARIOS - set(ORDER))):
+    if scenario == "default" and scenario in SCENARIOS:
+        RUNS.append(default_run("scenario_default", CURRENT, FULL, "bookworm", "pyops-default-debian12", 18080))
+    elif scenario in SCENARIOS:
+        RUNS.append(Run("scenario_%s" % scenario, scenario, CURRENT))
 if "default" in SCENARIOS:
-    RUNS.append(("scenario_default_core219", "default", COMPAT, COMPAT_STEPS))
+    # Debian 13 as well as 12, and the oldest controller.
+    RUNS.append(default_run("scenario_default_debian13", CURRENT, SHORT, "trixie", "pyops-default-debian13", 18088))
+    RUNS.append(default_run("scenario_default_core219", COMPAT, SHORT, "bookworm", "pyops-default-core219", 18086))
+
+
+def base_image(suite):
+    """The image reference for a Debian suite, built once (the Makefile builds them first)."""
+    return subprocess.run([str(ROOT / "tests/harness/base-image.sh"), suite],
+                          check=True, capture_output=True, text=True).stdout.strip()
 
 
 @pytest.fixture(scope="session")
@@ -38,44 +81,50 @@ def molecule_env():
     env.update(LANG="C.UTF-8", LC_ALL="C.UTF-8", PY_COLORS="0", ANSIBLE_FORCE_COLOR="0",
                ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
     subprocess.run([str(ROOT / "tests/harness/docker-engine.sh")], check=True)
-    for variable, suite in IMAGES.items():
-        if not env.get(variable):
-            image = subprocess.run(
-                [str(ROOT / "tests/harness/base-image.sh"), suite],
-                check=True, capture_output=True, text=True,
-            ).stdout.strip()
-            env[variable] = image
+    if not env.get("PYOPS_IMAGE_BOOKWORM"):
+        env["PYOPS_IMAGE_BOOKWORM"] = base_image("bookworm")
+    # Molecule reads every scenario's molecule.yml, whichever it runs.
+    env.setdefault("PYOPS_DEFAULT_IMAGE", env["PYOPS_IMAGE_BOOKWORM"])
     return env
 
 
-@pytest.mark.parametrize(("scenario", "bindir", "steps"), [run[1:] for run in RUNS], ids=[run[0] for run in RUNS])
-def test_scenario(scenario, bindir, steps, molecule_env):
+def molecule(python, step, run, env):
+    """One molecule step; returns its exit status, output and wall time."""
+    started = time.monotonic()
+    result = subprocess.run([str(python), "-m", "molecule", step, "--scenario-name", run.scenario],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            check=False)
+    return result.returncode, result.stdout, time.monotonic() - started
+
+
+@pytest.mark.parametrize("run", RUNS, ids=[run.name for run in RUNS])
+def test_scenario(run, molecule_env):
     """Each step passes: converge, idempotence (changed=0), verify, side effect."""
-    python = bindir / "python"
+    python = run.bindir / "python"
     if not python.exists():
         pytest.fail("%s is missing: run `make venv venv-compat` first" % python)
-    env = dict(molecule_env, PATH="%s:%s" % (bindir, molecule_env.get("PATH", "")))
-    output = []
+    env = dict(molecule_env, PATH="%s:%s" % (run.bindir, molecule_env.get("PATH", "")), **dict(run.env))
+    if run.scenario == "default":
+        env["PYOPS_DEFAULT_IMAGE"] = base_image(run.suite)
+    env["MOLECULE_EPHEMERAL_DIRECTORY"] = str(ROOT / ".cache" / "molecule" / run.name)
+    output, times = [], []
     failed = None
     try:
-        for step in steps:
-            result = subprocess.run(
-                [str(python), "-m", "molecule", step, "--scenario-name", scenario],
-                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False,
-            )
-            output.append(result.stdout)
-            if result.returncode != 0:
+        for step in run.steps:
+            status, text, seconds = molecule(python, step, run, env)
+            output.append(text)
+            times.append("%s %.0f s" % (step, seconds))
+            if status != 0:
                 failed = step
                 break
     finally:
-        if steps != FULL:
-            result = subprocess.run([str(python), "-m", "molecule", "destroy", "--scenario-name", scenario],
-                                    cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                    check=False)
-            output.append(result.stdout)
+        if run.steps != FULL:
+            status, text, seconds = molecule(python, "destroy", run, env)
+            output.append(text)
     text = "".join(output)
-    log = ROOT / ".cache" / ("molecule-%s-%s.log" % (scenario, bindir.parent.name))
+    log = ROOT / ".cache" / ("molecule-%s.log" % run.name)
     log.parent.mkdir(parents=True, exist_ok=True)
-    log.write_text(text)
+    log.write_text(text + "\n%s: %s\n" % (run.name, ", ".join(times)))
     sys.stdout.write(text[-20000:])
-    assert failed is None, "molecule %s -s %s failed; full log in %s" % (failed, scenario, log)
+    print("%s: %s" % (run.name, ", ".join(times)))
+    assert failed is None, "molecule %s -s %s failed; full log in %s" % (failed, run.scenario, log)

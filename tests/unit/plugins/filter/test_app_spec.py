@@ -235,7 +235,8 @@ def test_normalizing_twice_changes_nothing():
         ([app(server="uwsgi", uwsgi_options={"Bad Name": 1})], "uwsgi_options.Bad Name: is not a uWSGI option name"),
         ([app(server="uwsgi", uwsgi_options={"env": {"A": 1}})], "uwsgi_options.env: values must be strings"),
         ([app(bind="127.0.0.1:8000"), app(name="two", server_names=["t"], bind=["127.0.0.1:8000"])],
-         "address 127.0.0.1:8000 is bound by both hello and two"),
+         "wsgi_apps[1] (two).bind 127.0.0.1:8000 collides with wsgi_apps[0] (hello).bind 127.0.0.1:8000: both "
+         "need port 8000"),
         ([app(control_socket="maybe")], "(hello).control_socket: must be true or false"),
         ([app(preload_app="later")], "(hello).preload_app: must be true or false"),
         ([app(server="uwsgi", preload_app=True)], "(hello).preload_app: only applies with server: gunicorn"),
@@ -308,16 +309,62 @@ def test_normalizing_twice_changes_nothing():
         ([app(client_max_body_size="ten")], "(hello).client_max_body_size: must be an nginx size"),
         ([app(server_names=["bad name"])], "(hello).server_names: 'bad name' is not a host name"),
         ([app(wokers=3)], "(hello): unknown key(s) wokers"),
-        ([app(), app()], "two apps are named 'hello'"),
-        ([app(), app(name="two")], "apps hello and two have no server_names"),
+        ([app(), app()], "wsgi_apps[0] (hello) and wsgi_apps[1] (hello) have the same name"),
+        ([app(), app(name="two")], "wsgi_apps[0] (hello) and wsgi_apps[1] (two) have no server_names"),
         ([app(server_names=["a.example"]), app(name="two", server_names=["a.example"])],
-         "server name 'a.example' is claimed by both hello and two"),
+         "server name 'a.example' is claimed by both wsgi_apps[0] (hello) and wsgi_apps[1] (two)"),
     ],
 )
 def test_bad_specs_are_refused_naming_the_key(apps, message):
     with pytest.raises(AnsibleFilterError) as caught:
         app_specs(apps, cpu_count=2)
     assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("apps", "message"),
+    [
+        # A wildcard host takes the port on every address, loopback included.
+        ([app(bind="0.0.0.0:8000"), app(name="two", server_names=["t"], bind="127.0.0.1:8000")],
+         "(two).bind 127.0.0.1:8000 collides with wsgi_apps[0] (hello).bind 0.0.0.0:8000"),
+        ([app(bind="[::]:8000"), app(name="two", server_names=["t"], bind="10.0.0.5:8000")],
+         "(two).bind 10.0.0.5:8000 collides with wsgi_apps[0] (hello).bind [::]:8000"),
+        # nginx's own ports, plain and TLS.
+        ([app(bind="127.0.0.1:80")], "(hello).bind 127.0.0.1:80 collides with nginx (its HTTP port)"),
+        ([app(server_names=["a.example"], tls={"self_signed": True}),
+          app(name="two", server_names=["t"], bind="0.0.0.0:443")],
+         "(two).bind 0.0.0.0:443 collides with nginx (its HTTPS port)"),
+        # One app's uWSGI stats server on another's port.
+        ([app(bind="127.0.0.1:1717"),
+          app(name="two", server="uwsgi", server_names=["t"], uwsgi_options={"stats": "127.0.0.1:1717"})],
+         "wsgi_apps[1] (two).uwsgi_options.stats 127.0.0.1:1717 collides with wsgi_apps[0] (hello).bind"),
+        # nginx upstream names turn '-' into '_'.
+        ([app(name="shop-api"), app(name="shop_api", server_names=["t"])],
+         "wsgi_apps[0] (shop-api) and wsgi_apps[1] (shop_api) would share the nginx upstream wsgi_shop_api"),
+    ],
+)
+def test_two_apps_that_collide_are_refused_naming_both(apps, message):
+    with pytest.raises(AnsibleFilterError) as caught:
+        app_specs(apps, cpu_count=2)
+    assert message in str(caught.value)
+
+
+def test_apps_on_other_ports_hosts_or_unix_sockets_do_not_collide():
+    specs = app_specs([
+        app(bind=["unix", "127.0.0.1:8000"]),
+        app(name="two", server_names=["t"], bind=["unix", "127.0.0.2:8000"]),
+        app(name="three", server_names=["u"], server="uwsgi", bind="127.0.0.1:8001",
+            uwsgi_options={"stats": "/run/three/stats.sock"}),
+        # uWSGI's own HTTP router, without nginx, on a port of its own.
+        app(name="router", server="uwsgi", protocol="router", bind="0.0.0.0:9090", nginx=False),
+    ])
+    assert [spec["name"] for spec in specs] == ["hello", "two", "three", "router"]
+
+
+def test_nginx_http_port_is_the_one_given():
+    assert app_specs([app(bind="127.0.0.1:80")], http_port=8080)[0]["addresses"] == ["127.0.0.1:80"]
+    with pytest.raises(AnsibleFilterError, match="collides with nginx"):
+        app_specs([app(bind="127.0.0.1:8080")], http_port=8080)
 
 
 def test_no_apps_is_an_empty_list():

@@ -1,0 +1,82 @@
+# Copyright: pyops.wsgi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What a load balancer fronts: the apps of the app nodes, and each app's nodes.
+
+The load balancer is nginx (the nginx role) with one server block per app, like an
+app node's, whose upstream lists the app nodes' own nginx instead of the app server.
+"""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.pyops.wsgi.plugins.filter.app_spec import app_specs
+
+# What the load balancer's server block is made of: one value per app across the fleet.
+_SHARED_KEYS = ("server_names", "tls", "websocket", "client_max_body_size", "timeout")
+
+
+def _node_address(name, host):
+    address = host.get("wsgi_node_address") or host.get("ansible_host") or name
+    return str(address)
+
+
+def lb_backends(nodes, hostvars):
+    """The app specs the load balancer serves and, per app, the nodes to send it to.
+
+    nodes: the app nodes' inventory names (groups['web']); hostvars: Ansible's
+    hostvars, where each node has its wsgi_apps and may set wsgi_node_address (the
+    address the load balancer reaches it on; default ansible_host, then its name).
+    Returns {"apps": [spec, ...], "backends": {name: {"scheme": ..., "servers": [...]}}}.
+    An app served over TLS by the nodes is reached over HTTPS on its TLS port.
+    """
+    if not isinstance(nodes, list) or not nodes:
+        raise AnsibleFilterError("lb_backends: the load balancers need app nodes (group web), got %r" % (nodes,))
+    apps, backends, first_node = {}, {}, {}
+    for node in nodes:
+        host = hostvars[node]
+        specs = app_specs(host.get("wsgi_apps") or [], 1, host.get("nginx_listen_port", 80))
+        for spec in specs:
+            if not spec["nginx"]:
+                continue
+            name = spec["name"]
+            if name not in apps:
+                # The load balancer reaches the nodes' nginx: where each app server
+                # listens on its node does not concern it (nor collides there).
+                apps[name] = app_specs([dict(spec, bind=["unix"], uwsgi_options={})])[0]
+                first_node[name] = node
+                scheme = "https" if spec["tls"] else "http"
+                backends[name] = {"scheme": scheme, "servers": []}
+            for key in _SHARED_KEYS:
+                if spec[key] != apps[name][key]:
+                    values = (name, key, node, first_node[name], spec[key], apps[name][key])
+                    raise AnsibleFilterError("wsgi_apps: app %s has another %s on %s than on %s (%r, %r); the load "
+                                             "balancers need one value: make them the same" % values)
+            port = spec["tls"]["port"] if spec["tls"] else int(host.get("nginx_listen_port", 80))
+            backends[name]["servers"].append("%s:%d" % (_node_address(node, host), port))
+    ordered = list(apps.values())
+    default_sites = [spec["name"] for spec in ordered if not spec["server_names"]]
+    if len(default_sites) > 1:
+        raise AnsibleFilterError("wsgi_apps: apps %s have no server_names, on different nodes; the load "
+                                 "balancers have one default site: give the others server_names"
+                                 % " and ".join(default_sites))
+    owners, upstreams = {}, {}
+    for spec in ordered:
+        other = upstreams.setdefault(spec["upstream"]["name"], spec["name"])
+        if other != spec["name"]:
+            raise AnsibleFilterError("wsgi_apps: apps %s and %s (on different nodes) would share the nginx upstream "
+                                     "%s ('-' and '_' are the same there); rename one"
+                                     % (other, spec["name"], spec["upstream"]["name"]))
+        for server_name in spec["server_names"]:
+            if server_name in owners:
+                raise AnsibleFilterError("wsgi_apps: server name %r is claimed by both %s and %s (on different "
+                                         "nodes); the load balancers can send a name to one app only"
+                                         % (server_name, owners[server_name], spec["name"]))
+            owners[server_name] = spec["name"]
+    return {"apps": ordered, "backends": backends}
+
+
+class FilterModule(object):
+    """pyops.wsgi fleet filters."""
+
+    def filters(self):
+        return {"lb_backends": lb_backends}

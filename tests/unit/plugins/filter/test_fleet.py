@@ -1,0 +1,72 @@
+"""lb_backends: what the load balancers serve, and which nodes behind each app."""
+
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.pyops.wsgi.plugins.filter.fleet import FilterModule, lb_backends
+
+
+def app(**overrides):
+    spec = {"name": "hello", "source": {"type": "local", "path": "/src/hello"}, "entry": "hello:app",
+            "server_names": ["hello.example"]}
+    spec.update(overrides)
+    return spec
+
+
+def test_filter_is_registered_under_its_name():
+    assert FilterModule().filters() == {"lb_backends": lb_backends}
+
+
+def test_each_app_lists_every_node_that_runs_it_on_its_nginx_port():
+    hostvars = {
+        "node1": {"wsgi_apps": [app(), app(name="shop", server_names=["shop.example"])],
+                  "ansible_host": "10.0.0.11"},
+        "node2": {"wsgi_apps": [app()], "wsgi_node_address": "10.1.0.12", "ansible_host": "node2.ssh",
+                  "nginx_listen_port": 8080},
+        "node3": {"wsgi_apps": [app(), app(name="worker", nginx=False, server_names=[])]},
+    }
+    result = lb_backends(["node1", "node2", "node3"], hostvars)
+    assert [spec["name"] for spec in result["apps"]] == ["hello", "shop"]
+    assert result["backends"] == {
+        "hello": {"scheme": "http", "servers": ["10.0.0.11:80", "10.1.0.12:8080", "node3:80"]},
+        "shop": {"scheme": "http", "servers": ["10.0.0.11:80"]},
+    }
+
+
+def test_a_tls_app_is_reached_over_https_on_its_tls_port():
+    tls = {"self_signed": True, "port": 8443}
+    result = lb_backends(["a", "b"], {"a": {"wsgi_apps": [app(tls=tls)]}, "b": {"wsgi_apps": [app(tls=tls)]}})
+    assert result["backends"]["hello"] == {"scheme": "https", "servers": ["a:8443", "b:8443"]}
+    assert result["apps"][0]["tls"]["self_signed"] is True
+
+
+@pytest.mark.parametrize(
+    ("second", "message"),
+    [
+        (app(server_names=["other.example"]),
+         "app hello has another server_names on b than on a (['other.example'], ['hello.example'])"),
+        (app(tls={"self_signed": True}), "app hello has another tls on b than on a"),
+        (app(timeout=90), "app hello has another timeout on b than on a"),
+        (app(name="shop"), "server name 'hello.example' is claimed by both hello and shop (on different nodes)"),
+        (app(name="hello_x", server_names=["x.example"]), None),
+    ],
+)
+def test_one_app_must_look_the_same_on_every_node(second, message):
+    hostvars = {"a": {"wsgi_apps": [app(name="hello-x", server_names=["y.example"]), app()]},
+                "b": {"wsgi_apps": [second]}}
+    with pytest.raises(AnsibleFilterError) as caught:
+        lb_backends(["a", "b"], hostvars)
+    expected = message or "apps hello-x and hello_x (on different nodes) would share the nginx upstream wsgi_hello_x"
+    assert expected in str(caught.value)
+
+
+def test_a_bad_spec_on_any_node_is_refused_naming_the_key():
+    with pytest.raises(AnsibleFilterError, match=r"wsgi_apps\[0\] \(hello\)\.workers: must be a whole number"):
+        lb_backends(["a"], {"a": {"wsgi_apps": [app(workers="many")]}})
+
+
+def test_the_load_balancers_need_app_nodes():
+    with pytest.raises(AnsibleFilterError, match="need app nodes"):
+        lb_backends([], {})
