@@ -69,7 +69,10 @@ venv: $(VENV)/.stamp $(COLLECTION_LINK)
 
 venv-compat: $(VENV_COMPAT)/.stamp
 
+# The checkers molecule's verify runs on the controller: sslyze, and openssl
+# (scenario hardened signs its test certificates with it).
 venv-tools: $(VENV_TOOLS)/.stamp
+	command -v openssl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl; }
 
 engine:
 	tests/harness/docker-engine.sh
@@ -77,9 +80,10 @@ engine:
 image: engine
 	tests/harness/base-image.sh bookworm
 
-# Debian 12, and 13 for a run of scenario default (tests/integration/test_molecule.py).
+# Debian 12, and 11 and 13 for runs of scenario default (tests/integration/test_molecule.py).
 images: image
 	tests/harness/base-image.sh trixie
+	tests/harness/base-image.sh bullseye
 
 demo: venv image
 	PATH=$(BIN):$$PATH tests/harness/demo.sh

@@ -18,7 +18,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 GOOD = {"name": "hello", "source": {"type": "local", "path": "/nonexistent"}, "entry": "hello:app"}
 
 
-def run_deploy(tmp_path, apps):
+def run_deploy(tmp_path, apps, extra_vars=None):
     inventory = tmp_path / "hosts.yml"
     inventory.write_text(
         "all:\n  children:\n    web:\n      hosts:\n        checked:\n"
@@ -26,7 +26,7 @@ def run_deploy(tmp_path, apps):
         "          ansible_python_interpreter: %s\n" % sys.executable
     )
     extra = tmp_path / "apps.json"
-    extra.write_text(json.dumps({"wsgi_apps": apps, "ansible_become": False}))
+    extra.write_text(json.dumps(dict({"wsgi_apps": apps, "ansible_become": False}, **(extra_vars or {}))))
     env = dict(os.environ, LANG="C.UTF-8", LC_ALL="C.UTF-8", ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
                ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
     return subprocess.run(
@@ -52,6 +52,19 @@ def run_deploy(tmp_path, apps):
 )
 def test_bad_spec_stops_before_any_change(tmp_path, apps, message):
     result = run_deploy(tmp_path, apps)
+    assert_stopped_before_any_change(result, message)
+
+
+@pytest.mark.parametrize("setting", [{"protocol": "uwsgi"}, {"worker_class": "asgi"}])
+def test_what_gunicorn_23_lacks_stops_before_any_change(tmp_path, setting):
+    """Gunicorn 23 (what Python 3.9 gets) has neither the uwsgi protocol nor the ASGI worker."""
+    result = run_deploy(tmp_path, [GOOD, dict(GOOD, name="shop", server_names=["s"], **setting)],
+                        {"gunicorn_version": "23.0.0"})
+    assert_stopped_before_any_change(result, "wsgi_apps (shop): protocol")
+    assert "need Gunicorn 24 or newer; this host gets Gunicorn 23.0.0" in result.stdout, result.stdout
+
+
+def assert_stopped_before_any_change(result, message):
     assert result.returncode != 0, result.stdout
     assert message in result.stdout, result.stdout
     recap = [line for line in result.stdout.splitlines() if line.startswith("checked ")]

@@ -4,8 +4,8 @@ Each scenario runs its whole test sequence (destroy, create, prepare, converge,
 idempotence, check, verify, side effect, destroy) against a container with
 systemd as PID 1. The base images are built by tests/harness/base-image.sh.
 Scenario `default` also runs on Debian 13 under the oldest controller we test
-(ansible-core 2.19 on Python 3.11, from .venv-compat), to converge, idempotence
-and verify.
+(ansible-core 2.19 on Python 3.11, from .venv-compat), and on Debian 11 under the
+current one, each to converge, idempotence and verify: the distro matrix.
 
 `make test` runs two scenarios at a time (pytest-xdist): most of a run is
 waiting on the instance, not the controller. Every run has its own molecule
@@ -29,9 +29,9 @@ SCENARIOS = {p.parent.name for p in (ROOT / "molecule").glob("*/molecule.yml")}
 CURRENT = pathlib.Path(sys.executable).parent
 COMPAT = ROOT / ".venv-compat" / "bin"
 # The full sequence of each scenario under the current controller on Debian 12; on
-# Debian 13 under the oldest controller, scenario `default` to converge, a second
-# converge with no change, and verify (its check-mode run and side effect run on
-# Debian 12 under the current controller).
+# Debian 13 (under the oldest controller) and Debian 11, scenario `default` to
+# converge, a second converge with no change, and verify (its check-mode run and
+# side effect run on Debian 12).
 FULL = ("test",)
 SHORT = ("destroy", "create", "prepare", "converge", "idempotence", "verify")
 # The longest first: pytest-xdist's worksteal hands the second half to the other
@@ -51,9 +51,9 @@ class Run:
     env: tuple[tuple[str, str], ...] = ()
 
 
-def default_run(name, bindir, steps, suite, instance, port):
+def default_run(name, bindir, steps, suite, instance, port, extra_env=()):
     """Scenario `default` on one Debian suite, with its own instance and port."""
-    env = (("PYOPS_DEFAULT_INSTANCE", instance), ("PYOPS_DEFAULT_PORT", str(port)))
+    env = (("PYOPS_DEFAULT_INSTANCE", instance), ("PYOPS_DEFAULT_PORT", str(port))) + tuple(extra_env)
     return Run(name, "default", bindir, steps, suite, env)
 
 
@@ -67,6 +67,10 @@ if "default" in SCENARIOS:
     # Debian 13 under the oldest controller: one run for both (CI time).
     RUNS.append(default_run("scenario_default_debian13_core219", COMPAT, SHORT, "trixie",
                             "pyops-default-debian13", 18088))
+    # Debian 11: Python 3.9 gets Gunicorn 23, which has no uwsgi protocol, so
+    # hello-git goes over HTTP there.
+    RUNS.append(default_run("scenario_default_debian11", CURRENT, SHORT, "bullseye",
+                            "pyops-default-debian11", 18086, [("PYOPS_DEFAULT_GIT_PROTOCOL", "http")]))
 
 
 def base_image(suite):

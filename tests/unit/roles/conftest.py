@@ -68,7 +68,7 @@ PLAYBOOK = """
 """
 
 
-def render_templates(folder, app, wanted, overrides=None, emperor=False, package="pyuwsgi"):
+def render_templates(folder, app, wanted, overrides=None, emperor=False, package="pyuwsgi", gunicorn="27.0.1"):
     """Render the templates named in `wanted` for one app spec; return {name: text}."""
     folder = pathlib.Path(folder)
     playbook = folder / "render.yml"
@@ -78,7 +78,7 @@ def render_templates(folder, app, wanted, overrides=None, emperor=False, package
         "app_input": app, "out": str(folder), "templates": TEMPLATES, "wanted": list(wanted),
         "overrides": overrides or {},
         "uwsgi_package": package, "uwsgi_pyuwsgi_version": "2.0.30.post1", "uwsgi_source_version": "2.0.31",
-        "gunicorn_version": "27.0.1",
+        "gunicorn_version": gunicorn,
         "uwsgi_emperor": emperor, "uwsgi_emperor_venv": "/opt/pyops-wsgi/uwsgi-emperor",
         "uwsgi_emperor_vassals": "/etc/uwsgi-emperor/vassals",
         # What roles/app/tasks/django.yml and code.yml find on a host.
@@ -97,6 +97,6 @@ def render_templates(folder, app, wanted, overrides=None, emperor=False, package
 
 @pytest.fixture(scope="module")
 def render(tmp_path_factory):
-    def _render(app, wanted, overrides=None, emperor=False, package="pyuwsgi"):
-        return render_templates(tmp_path_factory.mktemp("render"), app, wanted, overrides, emperor, package)
+    def _render(app, wanted, overrides=None, emperor=False, package="pyuwsgi", gunicorn="27.0.1"):
+        return render_templates(tmp_path_factory.mktemp("render"), app, wanted, overrides, emperor, package, gunicorn)
     return _render

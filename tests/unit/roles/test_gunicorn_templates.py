@@ -90,6 +90,20 @@ def test_control_socket_is_per_app_when_on(render, tmp_path):
     assert "raw_env" not in settings
 
 
+@pytest.mark.parametrize(("version", "expected"), [
+    ("23.0.0", set()),
+    ("25.0.0", {"protocol"}),
+    ("25.1.0", {"protocol", "control_socket_disable"}),
+    ("27.0.1", {"protocol", "control_socket_disable"}),
+])
+def test_settings_gunicorn_lacks_are_left_out(render, tmp_path, version, expected):
+    """Gunicorn 23 (Python 3.9) has no protocol setting and no control socket: they are not written."""
+    path = tmp_path / "gunicorn.conf.py"
+    path.write_text(render(SHOP, ["gunicorn.conf.py"], gunicorn=version)["gunicorn.conf.py"])
+    settings = runpy.run_path(str(path))
+    assert {"protocol", "control_socket", "control_socket_mode", "control_socket_disable"} & set(settings) == expected
+
+
 @pytest.mark.parametrize(("master_pid", "expected"), [(4242, "MAINPID=%d"), (0, None)])
 def test_a_new_master_after_usr2_becomes_systemds_main_process(shop, tmp_path, monkeypatch, master_pid, expected):
     settings = shop[0]

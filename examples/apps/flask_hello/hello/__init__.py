@@ -5,6 +5,8 @@ import pwd
 
 from flask import Flask, jsonify, request
 
+from hello.websocket import echo_middleware
+
 
 def create_app(greeting=None):
     app = Flask(__name__)
@@ -33,4 +35,5 @@ def create_app(greeting=None):
     def health():
         return jsonify(status="ok")
 
+    app.wsgi_app = echo_middleware(app.wsgi_app)
     return app
