@@ -75,8 +75,29 @@ def lb_backends(nodes, hostvars):
     return {"apps": ordered, "backends": backends}
 
 
+def lb_rotation(node, batch, nodes, hostvars, changed):
+    """Where the load balancers reach an app node, and which of its apps may leave them now.
+
+    node: the app node's inventory name; batch: the nodes deployed with it
+    (ansible_play_batch); nodes: every app node (groups['web']); changed: the
+    names of its apps whose release changes (app_changed). An app leaves the
+    load balancers only when it changes and a node outside the batch keeps
+    serving it: a batch holding every node of an app (an app on one node, or
+    wsgi_serial=100%) would leave the load balancers none, so it stays in.
+    Returns {"address": ..., "apps": [...]}.
+    """
+    host = hostvars[node]
+    staying = [other for other in nodes if other not in batch]
+    served_elsewhere = {app.get("name") for other in staying for app in hostvars[other].get("wsgi_apps") or []
+                        if isinstance(app, dict)}
+    specs = app_specs(host.get("wsgi_apps") or [], 1, host.get("nginx_listen_port", 80))
+    apps = [spec["name"] for spec in specs
+            if spec["nginx"] and spec["name"] in changed and spec["name"] in served_elsewhere]
+    return {"address": _node_address(node, host), "apps": apps}
+
+
 class FilterModule(object):
     """pyops.wsgi fleet filters."""
 
     def filters(self):
-        return {"lb_backends": lb_backends}
+        return {"lb_backends": lb_backends, "lb_rotation": lb_rotation}

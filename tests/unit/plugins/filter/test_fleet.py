@@ -1,11 +1,11 @@
-"""lb_backends: what the load balancers serve, and which nodes behind each app."""
+"""lb_backends: what the load balancers serve, and which nodes behind each app; lb_rotation: what a node takes out."""
 
 from __future__ import annotations
 
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.pyops.wsgi.plugins.filter.fleet import FilterModule, lb_backends
+from ansible_collections.pyops.wsgi.plugins.filter.fleet import FilterModule, lb_backends, lb_rotation
 
 
 def app(**overrides):
@@ -16,7 +16,7 @@ def app(**overrides):
 
 
 def test_filter_is_registered_under_its_name():
-    assert FilterModule().filters() == {"lb_backends": lb_backends}
+    assert FilterModule().filters() == {"lb_backends": lb_backends, "lb_rotation": lb_rotation}
 
 
 def test_each_app_lists_every_node_that_runs_it_on_its_nginx_port():
@@ -70,3 +70,40 @@ def test_a_bad_spec_on_any_node_is_refused_naming_the_key():
 def test_the_load_balancers_need_app_nodes():
     with pytest.raises(AnsibleFilterError, match="need app nodes"):
         lb_backends([], {})
+
+
+ROTATION_HOSTVARS = {
+    # hello on three nodes, shop on node1 and node2, admin on node1 alone, a worker without nginx.
+    "node1": {"wsgi_apps": [app(), app(name="shop", server_names=["shop.example"]),
+                            app(name="admin", server_names=["admin.example"]),
+                            app(name="worker", nginx=False, server_names=[])],
+              "ansible_host": "10.0.0.11"},
+    "node2": {"wsgi_apps": [app(), app(name="shop", server_names=["shop.example"])], "wsgi_node_address": "10.1.0.12"},
+    "node3": {"wsgi_apps": [app()]},
+}
+EVERY_APP = ["hello", "shop", "admin", "worker"]
+
+
+@pytest.mark.parametrize(
+    ("node", "batch", "changed", "expected"),
+    [
+        # One node at a time: every changed app another node serves; admin (node1 only) and the worker stay.
+        ("node1", ["node1"], EVERY_APP, {"address": "10.0.0.11", "apps": ["hello", "shop"]}),
+        # Only what changes leaves.
+        ("node1", ["node1"], ["shop"], {"address": "10.0.0.11", "apps": ["shop"]}),
+        ("node1", ["node1"], [], {"address": "10.0.0.11", "apps": []}),
+        # node1 and node2 together: shop has no other node, hello still has node3.
+        ("node2", ["node1", "node2"], EVERY_APP, {"address": "10.1.0.12", "apps": ["hello"]}),
+        # The whole fleet at once (wsgi_serial=100%): nothing leaves.
+        ("node3", ["node1", "node2", "node3"], EVERY_APP, {"address": "node3", "apps": []}),
+    ],
+)
+def test_rotation_takes_out_changed_apps_other_nodes_keep_serving(node, batch, changed, expected):
+    assert lb_rotation(node, batch, ["node1", "node2", "node3"], ROTATION_HOSTVARS, changed) == expected
+
+
+def test_rotation_and_backends_agree_on_the_address():
+    backends = lb_backends(["node1", "node2", "node3"], ROTATION_HOSTVARS)["backends"]["hello"]["servers"]
+    addresses = [lb_rotation(node, [node], ["node1", "node2", "node3"], ROTATION_HOSTVARS, [])["address"]
+                 for node in ("node1", "node2", "node3")]
+    assert backends == ["%s:80" % address for address in addresses]
