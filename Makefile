@@ -26,7 +26,7 @@ JOBS ?= 2
 PARALLEL := $(if $(filter-out 1,$(JOBS)),-n $(JOBS) --dist worksteal)
 SCENARIOS := $(notdir $(patsubst %/,%,$(dir $(wildcard molecule/*/molecule.yml))))
 
-.PHONY: help demo demo-clean test lint sanity unit molecule engine image images venv venv-compat venv-tools bench-reload bench-redeploy bench-fleet
+.PHONY: help demo demo-clean test test-setup lint sanity unit molecule debian-tools engine image images venv venv-compat venv-tools bench-reload bench-redeploy bench-fleet
 
 help:
 	@echo "make demo            deploy the example app into a local Debian 12 container"
@@ -69,21 +69,27 @@ venv: $(VENV)/.stamp $(COLLECTION_LINK)
 
 venv-compat: $(VENV_COMPAT)/.stamp
 
-# The checkers molecule's verify runs on the controller: sslyze, and openssl
-# (scenario hardened signs its test certificates with it).
-venv-tools: $(VENV_TOOLS)/.stamp
-	command -v openssl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl; }
+# sslyze, which molecule's verify runs on the controller.
+venv-tools: $(VENV_TOOLS)/.stamp debian-tools
 
-engine:
+# The Debian packages the checks use, in one apt run (jobs side by side would
+# fight over dpkg's lock): Docker, debootstrap for the base images, shellcheck
+# for ansible-test, openssl for scenario hardened's test CA.
+DEBIAN_TOOLS := docker.io debootstrap shellcheck openssl
+debian-tools:
+	@missing=$$(for p in $(DEBIAN_TOOLS); do 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -qx 'install ok installed' || echo $$p; done); 	if [ -n "$$missing" ]; then 		echo "installing $$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+
+engine: debian-tools
 	tests/harness/docker-engine.sh
 
-image: engine
-	tests/harness/base-image.sh bookworm
+# Debian 12 (demo, every scenario), and 11 and 13 for runs of scenario default
+# (tests/integration/test_molecule.py); `make -j` builds them side by side.
+image: image-bookworm
 
-# Debian 12, and 11 and 13 for runs of scenario default (tests/integration/test_molecule.py).
-images: image
-	tests/harness/base-image.sh trixie
-	tests/harness/base-image.sh bullseye
+images: image-bookworm image-trixie image-bullseye
+
+image-%: engine
+	tests/harness/base-image.sh $*
 
 demo: venv image
 	PATH=$(BIN):$$PATH tests/harness/demo.sh
@@ -98,8 +104,7 @@ lint: venv
 
 # ansible-test needs the collection at ansible_collections/pyops/wsgi and its own
 # venvs (pip from PyPI); its shellcheck test needs Debian's shellcheck.
-sanity: venv
-	command -v shellcheck >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck; }
+sanity: venv debian-tools
 	PATH=$(BIN):$$PATH tests/harness/sanity.sh --python $$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 
 unit: venv
@@ -111,9 +116,13 @@ molecule: venv venv-compat venv-tools images
 molecule-%: venv venv-compat venv-tools images
 	$(BIN)/pytest -v -p no:cacheprovider $(PARALLEL) tests/integration/test_molecule.py -k "scenario_$*"
 
-# Lint first (fast), then one pytest run over unit tests and every scenario, so
-# the closing line counts them all.
-test: lint sanity venv-compat venv-tools images
+# First, side by side, the venvs, the base images and the linters (mostly
+# downloads, dpkg and one core each); then one pytest run over unit tests and
+# every scenario, so the closing line counts them all.
+test-setup: lint sanity venv-compat venv-tools images
+
+test:
+	$(MAKE) --jobs=3 --output-sync=target test-setup
 	$(BIN)/pytest -v -p no:cacheprovider $(PARALLEL) tests/unit tests/integration
 
 # Failed requests during graceful reloads vs plain restarts, under a bounded load

@@ -335,13 +335,18 @@ def _tls(where, tls, server_names):
     return result
 
 
+def _string_list(where, value, what):
+    """A list as given, or a single string as a list of one; anything else is refused."""
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list):
+        _fail(where, "must be a list of " + what)
+    return value
+
+
 def _nginx_directives(where, directives):
-    if isinstance(directives, str):
-        directives = [directives]
-    if not isinstance(directives, list):
-        _fail(where, "must be a list of nginx directives, each ending with ';' or '}'")
     result = []
-    for index, directive in enumerate(directives):
+    for index, directive in enumerate(_string_list(where, directives, "nginx directives, each ending with ';' or '}'")):
         text = str(directive).strip()
         if not text.endswith((";", "}")):
             _fail("%s[%d]" % (where, index), "must be a whole nginx directive ending with ';' or '}', got %r" % text)
@@ -592,12 +597,8 @@ def _sandbox(spec, home):
 
 
 def _writable_paths(where, paths):
-    if isinstance(paths, str):
-        paths = [paths]
-    if not isinstance(paths, list):
-        _fail(where, "must be a list of absolute paths the app server may write to")
     result = []
-    for path in paths:
+    for path in _string_list(where, paths, "absolute paths the app server may write to"):
         path = str(path).rstrip("/")
         if not path.startswith("/") or not _NGINX_PATH.match(path) or ".." in path.split("/"):
             _fail(where, "%r is not an absolute path (such as /var/cache/shop)" % path)
@@ -607,12 +608,8 @@ def _writable_paths(where, paths):
 
 def _shared(where, paths):
     """Paths inside the code that live in the app's shared folder, linked into every release."""
-    if isinstance(paths, str):
-        paths = [paths]
-    if not isinstance(paths, list):
-        _fail(where, "must be a list of paths inside the code, such as media or var/db")
     result = []
-    for path in paths:
+    for path in _string_list(where, paths, "paths inside the code, such as media or var/db"):
         path = str(path).strip().strip("/")
         parts = path.split("/")
         if not path or ".." in parts or "." in parts or not _NGINX_PATH.match(path) or path == "venv":

@@ -213,6 +213,8 @@ def test_normalizing_twice_changes_nothing():
         ([app(tls={"self_signed": True})], "(hello).tls: needs server_names"),
         ([app(static=[{"url": "/s/", "path": "s", "expires": "forever"}])],
          "(hello).static[0].expires: must be an nginx time such as 30d or 12h, or max or off, got 'forever'"),
+        ([app(nginx_directives={"gzip": "off"})],
+         "(hello).nginx_directives: must be a list of nginx directives, each ending with ';' or '}'"),
         ([app(nginx_directives=["gzip off"])],
          "(hello).nginx_directives[0]: must be a whole nginx directive ending with ';' or '}', got 'gzip off'"),
         ([app(content_security_policy='default-src "self"')], "(hello).content_security_policy: may not hold double"),
