@@ -16,20 +16,20 @@ from ansible_collections.pyops.wsgi.plugins.module_utils.uwsgi_options import ch
 from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_entry import EntryError, parse_entry
 
 # What Debian's adduser accepts for a system user, kept to 32 characters.
-_UNIX_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+_UNIX_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}\Z")
 # Names of users or runtime folders that a Debian host already uses.
 _RESERVED_NAMES = frozenset(
     "root daemon bin sys sync games man lp mail news uucp proxy www-data backup list irc "
     "nobody nogroup systemd-network systemd-resolve systemd-timesync messagebus sshd "
     "nginx sudo adm staff users lock log systemd user".split()
 )
-_SIZE = re.compile(r"^[0-9]+[kKmMgG]?$")
-_SERVER_NAME = re.compile(r"^(\*\.)?[A-Za-z0-9_.-]+$|^_$")
+_SIZE = re.compile(r"^[0-9]+[kKmMgG]?\Z")
+_SERVER_NAME = re.compile(r"^(\*\.)?[A-Za-z0-9_.-]+\Z|^_\Z")
 # Static URLs and folders land in nginx's configuration: plain path characters only.
-_NGINX_PATH = re.compile(r"^[A-Za-z0-9_./~@+-]+$")
+_NGINX_PATH = re.compile(r"^[A-Za-z0-9_./~@+-]+\Z")
 # nginx's `expires`: a time (30d, 12h, 600) or one of its words.
-_EXPIRES = re.compile(r"^([0-9]+(ms|[smhdwMy])?|max|off|epoch)$")
-_HEALTH_PATH = re.compile(r"^/[A-Za-z0-9_.~/@+-]*(\?[A-Za-z0-9_.~=&%+-]*)?$")
+_EXPIRES = re.compile(r"^([0-9]+(ms|[smhdwMy])?|max|off|epoch)\Z")
+_HEALTH_PATH = re.compile(r"^/[A-Za-z0-9_.~/@+-]*(\?[A-Za-z0-9_.~=&%+-]*)?\Z")
 
 SERVERS = ("gunicorn", "uwsgi")
 # How long browsers may keep a static file (nginx `expires`), unless the entry says.
@@ -37,7 +37,7 @@ STATIC_EXPIRES = "30d"
 SOURCE_TYPES = ("local", "git", "archive", "package")
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar", ".zip")
 PACKAGE_SUFFIXES = (".whl", ".tar.gz", ".zip")
-_CHECKSUM = re.compile(r"^(sha1|sha224|sha256|sha384|sha512):[0-9a-fA-F]+$")
+_CHECKSUM = re.compile(r"^(sha1|sha224|sha256|sha384|sha512):[0-9a-fA-F]+\Z")
 HOOKS = ("before_build", "after_build", "before_switch", "after_switch")
 # Django's management commands around each switch; see README "Django".
 _DJANGO_DEFAULTS = {"settings": "", "manage": "manage.py", "migrate": True, "collectstatic": True,
@@ -50,7 +50,7 @@ PROTOCOLS = {
     "uwsgi": ("uwsgi", "http", "fastcgi", "router"),
 }
 PASS_DIRECTIVES = {"http": "proxy_pass", "router": "proxy_pass", "uwsgi": "uwsgi_pass", "fastcgi": "fastcgi_pass"}
-_TCP_ADDRESS = re.compile(r"^(?P<host>[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\]):(?P<port>[0-9]{1,5})$")
+_TCP_ADDRESS = re.compile(r"^(?P<host>[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\]):(?P<port>[0-9]{1,5})\Z")
 
 APPS_ROOT = "/srv"
 # Each TLS app's certificate and key, readable by root only (nginx's master reads them).
@@ -100,9 +100,28 @@ _DEFAULTS = {
     "websocket": False,
     "nginx_directives": [],
 }
+# The range of each number in a spec: beyond these no server works (Gunicorn's
+# workers crash-loop on an OverflowError past a timeout of about 2**31 ms).
+LIMITS = {
+    "workers": (0, 1024),
+    "threads": (1, 1024),
+    "timeout": (0, 86400),
+    "graceful_timeout": (0, 86400),
+    "keepalive": (0, 3600),
+    "max_requests": (0, 100000000),
+    "max_requests_jitter": (0, 100000000),
+    "keep_releases": (2, 100),
+    "health.timeout": (1, 600),
+    "health.retries": (0, 1000),
+    "health.delay": (0, 600),
+}
+# Two years, as the HSTS preload list asks for at most.
+HSTS_MAX = 63072000
 # The health check after each deploy (module pyops.wsgi.wsgi_probe's options).
 _HEALTH_DEFAULTS = {"path": "/", "status_codes": [200], "body_regex": "", "timeout": 5, "retries": 10, "delay": 1}
 _INPUT_KEYS = frozenset(_DEFAULTS) | {"name", "source"}
+# Keys whose null means what their default means (a normalized spec has tls: null).
+_NULLABLE_KEYS = frozenset(("tls",))
 _DERIVED_KEYS = frozenset(
     "user group home code_dir venv_dir data_dir config_dir env_file entry_module entry_callable "
     "source_dir releases_dir shared_dir venvs_dir archive_dir "
@@ -115,14 +134,16 @@ def _fail(where, message):
     raise AnsibleFilterError("%s: %s" % (where, message))
 
 
-def _integer(where, value, minimum):
+def _integer(where, value, minimum, maximum):
+    """A whole number from minimum to maximum (written as a number or its digits)."""
     if isinstance(value, bool) or not isinstance(value, int):
-        try:
-            value = int(str(value), 10)
-        except ValueError:
+        if not isinstance(value, str) or not re.match(r"^[+-]?[0-9]+\Z", value.strip()):
             _fail(where, "must be a whole number, got %r" % (value,))
+        value = int(value.strip(), 10)
     if value < minimum:
         _fail(where, "must be %d or more, got %d" % (minimum, value))
+    if value > maximum:
+        _fail(where, "must be %d or less, got %d" % (maximum, value))
     return value
 
 
@@ -183,7 +204,7 @@ def _archive_source(where, source):
     if not src.lower().endswith(ARCHIVE_SUFFIXES):
         _fail(where + ".src", "must end in one of %s, got %r" % (" ".join(ARCHIVE_SUFFIXES), src))
     checksum = _checksum(where + ".checksum", source.get("checksum"), "an archive from a URL" if _is_url(src) else "")
-    strip = _integer(where + ".strip_components", source.get("strip_components", 0), 0)
+    strip = _integer(where + ".strip_components", source.get("strip_components", 0), 0, 32)
     if strip and src.lower().endswith(".zip"):
         _fail(where + ".strip_components", "works with tar archives only; unzip cannot strip folders")
     return {"type": "archive", "src": src, "url": _is_url(src), "checksum": checksum, "strip_components": strip,
@@ -243,7 +264,7 @@ def _django(where, django, spec):
     result = dict(_DJANGO_DEFAULTS, **django)
     result["enabled"] = True
     settings = str(result["settings"] or spec["environment"].get("DJANGO_SETTINGS_MODULE", ""))
-    if settings and not re.match(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$", settings):
+    if settings and not re.match(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z", settings):
         _fail(where + ".settings", "must be a dotted module name such as mysite.settings, got %r" % settings)
     if not settings and spec["source"]["type"] == "package":
         _fail(where + ".settings", "is required with a package source (there is no manage.py to read it from)")
@@ -269,7 +290,10 @@ def _django(where, django, spec):
     return result
 
 
-def _static(where, entries):
+def _static(where, entries, home):
+    """What nginx serves itself: folders of the app's code (relative paths) or of its shared folder
+    (absolute paths under HOME/shared). Nothing else: nginx's user is in every app's group, so a
+    path elsewhere could publish the host's files or another app's code and settings."""
     if not isinstance(entries, list):
         _fail(where, "must be a list of {url, path, expires} mappings")
     result = []
@@ -286,6 +310,9 @@ def _static(where, entries):
             _fail(at + ".path", "may hold only letters, digits and _ . / ~ @ + -, got %r" % path)
         if ".." in path.split("/"):
             _fail(at + ".path", "must stay inside the app's code, got %r" % path)
+        if path.startswith("/") and not path.startswith(home + "/shared/"):
+            _fail(at + ".path", "must be a folder of the app's code (a relative path such as static) or of its "
+                  "shared folder (%s/shared/...), got %r" % (home, path))
         expires = str(entry.get("expires", STATIC_EXPIRES))
         if not _EXPIRES.match(expires):
             _fail(at + ".expires", "must be an nginx time such as 30d or 12h, or max or off, got %r" % expires)
@@ -304,7 +331,10 @@ def _tls(where, tls, server_names):
     if unknown:
         _fail(where, "unknown key(s) %s; known keys are %s" % (", ".join(unknown), ", ".join(sorted(_TLS_DEFAULTS))))
     result = dict(_TLS_DEFAULTS)
-    result.update((key, value) for key, value in tls.items() if value is not None)
+    for key, value in tls.items():
+        if value is None:
+            _fail("%s.%s" % (where, key), "is null; leave the key out for its default, or give a value")
+    result.update(tls)
     for key in ("self_signed", "redirect"):
         result[key] = _boolean("%s.%s" % (where, key), result[key])
     for key in ("certificate", "key", "chain", "certificate_content", "key_content", "chain_content"):
@@ -326,30 +356,82 @@ def _tls(where, tls, server_names):
         _fail(where + ".chain", "does not apply to a self-signed certificate")
     if result["chain"] and result["chain_content"]:
         _fail(where + ".chain", "give chain or chain_content, not both")
-    result["hsts"] = _integer(where + ".hsts", result["hsts"], 0)
-    result["port"] = _integer(where + ".port", result["port"], 1)
-    if result["port"] > 65535:
-        _fail(where + ".port", "must be a TCP port (1-65535), got %d" % result["port"])
+    result["hsts"] = _integer(where + ".hsts", result["hsts"], 0, HSTS_MAX)
+    result["port"] = _integer(where + ".port", result["port"], 1, 65535)
     if not server_names:
         _fail(where, "needs server_names: the names the certificate is for and nginx selects the app by")
     return result
 
 
 def _string_list(where, value, what):
-    """A list as given, or a single string as a list of one; anything else is refused."""
+    """A list of strings as given, or a single string as a list of one; anything else is refused."""
     if isinstance(value, str):
         return [value]
     if not isinstance(value, list):
-        _fail(where, "must be a list of " + what)
+        _fail(where, "must be a list of %s, got %r" % (what, value))
+    for index, item in enumerate(value):
+        if not isinstance(item, str):
+            _fail("%s[%d]" % (where, index), "must be a string (one of %s), got %r" % (what, item))
     return value
+
+
+# Blocks that only nginx's top level or its http block may hold: opened inside an app's
+# server block they would start another site (or fail nginx -t).
+_OUTER_BLOCKS = frozenset(("http", "server", "upstream", "events", "stream", "mail", "map", "geo", "split_clients",
+                           "limit_req_zone", "types"))
+
+
+def _nginx_problem(text):
+    """Why an app's directive would leave its server block, or None: braces outside quotes and
+    comments must balance, never closing more than the text opened, and no block may be one of
+    _OUTER_BLOCKS."""
+    depth, word, words, quote, index = 0, "", [], None, 0
+    while index < len(text):
+        char = text[index]
+        if quote:
+            if char == "\\":
+                index += 1
+            elif char == quote:
+                quote = None
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            while index < len(text) and text[index] != "\n":
+                index += 1
+        elif char.isspace() or char in ";{}":
+            if word:
+                words.append(word)
+                word = ""
+            if char == "{":
+                if words and words[0] in _OUTER_BLOCKS:
+                    return "opens a %s block, which may not stand inside the app's server block" % words[0]
+                depth += 1
+            elif char == "}":
+                depth -= 1
+                if depth < 0:
+                    return "closes a block it did not open (its '}' would end the app's server block)"
+            if char in ";{}":
+                words = []
+        else:
+            word += char
+        index += 1
+    if quote:
+        return "leaves a quoted string open"
+    if depth:
+        return "opens %d block(s) it does not close" % depth
+    return None
 
 
 def _nginx_directives(where, directives):
     result = []
     for index, directive in enumerate(_string_list(where, directives, "nginx directives, each ending with ';' or '}'")):
-        text = str(directive).strip()
+        text = directive.strip()
         if not text.endswith((";", "}")):
             _fail("%s[%d]" % (where, index), "must be a whole nginx directive ending with ';' or '}', got %r" % text)
+        problem = _nginx_problem(text)
+        if problem:
+            _fail("%s[%d]" % (where, index), "%s: %r. Each entry goes inside the app's server block and must "
+                  "stay there" % (problem, text))
         result.append(text)
     return result
 
@@ -359,10 +441,11 @@ def _environment(where, environment):
         _fail(where, "must be a mapping of variable names to values")
     result = {}
     for key, value in environment.items():
-        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", str(key)):
+        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*\Z", str(key)):
             _fail(where, "%r is not a valid environment variable name" % (key,))
-        if isinstance(value, (dict, list)):
-            _fail("%s.%s" % (where, key), "must be a string, number or boolean")
+        if value is None or isinstance(value, (dict, list)):
+            _fail("%s.%s" % (where, key), "must be a string, number or boolean, got %r (write \"\" for an "
+                  "empty value)" % (value,))
         result[str(key)] = str(value).lower() if isinstance(value, bool) else str(value)
     return result
 
@@ -408,6 +491,9 @@ def _one(app, index, cpu_count):
     if unknown:
         _fail(where, "unknown key(s) %s; known keys are %s" % (", ".join(unknown), ", ".join(sorted(_INPUT_KEYS))))
 
+    for key in sorted(_INPUT_KEYS & set(app)):
+        if app[key] is None and key not in _NULLABLE_KEYS:
+            _fail("%s.%s" % (where, key), "is null; leave the key out for its default, or give a value")
     spec = dict(_DEFAULTS)
     spec.update((key, app[key]) for key in _INPUT_KEYS if key in app and app[key] is not None)
     spec["name"] = name
@@ -425,12 +511,12 @@ def _one(app, index, cpu_count):
     spec["entry"] = entry
 
     server = _choice(where + ".server", spec["server"], SERVERS)
-    workers = _integer(where + ".workers", spec["workers"], 0)
-    spec["workers"] = workers or 2 * _integer("cpu_count", cpu_count, 1) + 1
+    workers = _integer(where + ".workers", spec["workers"], *LIMITS["workers"])
+    spec["workers"] = workers or 2 * _integer("cpu_count", cpu_count, 1, 4096) + 1
     spec["worker_class"] = _choice(where + ".worker_class", spec["worker_class"], GUNICORN_WORKER_CLASSES)
-    spec["threads"] = _integer(where + ".threads", spec["threads"], 1)
+    spec["threads"] = _integer(where + ".threads", spec["threads"], *LIMITS["threads"])
     for key in ("timeout", "graceful_timeout", "keepalive", "max_requests", "max_requests_jitter"):
-        spec[key] = _integer(where + "." + key, spec[key], 0)
+        spec[key] = _integer(where + "." + key, spec[key], *LIMITS[key])
     protocol = spec["protocol"] or PROTOCOLS[server][0]
     if protocol not in PROTOCOLS[server]:
         _fail(where + ".protocol", "must be one of %s with server %s, got %r"
@@ -455,25 +541,23 @@ def _one(app, index, cpu_count):
         _fail(where + ".uwsgi_options", "only apply with server: uwsgi")
     spec["uwsgi_options"] = options
 
-    names = spec["server_names"]
-    if isinstance(names, str):
-        names = [names]
+    names = _string_list(where + ".server_names", spec["server_names"], "host names such as shop.example.com")
     for server_name in names:
-        if not _SERVER_NAME.match(str(server_name)):
+        if not _SERVER_NAME.match(server_name):
             _fail(where + ".server_names", "%r is not a host name" % (server_name,))
-    spec["server_names"] = [str(n) for n in names]
-    spec["static"] = _static(where + ".static", spec["static"])
+    spec["server_names"] = list(names)
+    spec["static"] = _static(where + ".static", spec["static"], "%s/%s" % (APPS_ROOT, name))
     spec["environment"] = _environment(where + ".environment", spec["environment"])
     spec["requirements"] = str(spec["requirements"] or "")
     if not isinstance(spec["packages"], list):
         _fail(where + ".packages", "must be a list of pip requirement strings")
-    spec["packages"] = [str(p) for p in spec["packages"]]
+    spec["packages"] = list(_string_list(where + ".packages", spec["packages"], "pip requirements"))
     size = str(spec["client_max_body_size"])
     if not _SIZE.match(size):
         _fail(where + ".client_max_body_size", "must be an nginx size such as 10m or 512k, got %r" % size)
     spec["client_max_body_size"] = size
     spec["health"] = _health(where + ".health", spec["health"])
-    spec["keep_releases"] = _integer(where + ".keep_releases", spec["keep_releases"], 2)
+    spec["keep_releases"] = _integer(where + ".keep_releases", spec["keep_releases"], *LIMITS["keep_releases"])
     for key in ("shared_dirs", "shared_files"):
         spec[key] = _shared(where + "." + key, spec[key])
     spec["hooks"] = _hooks(where + ".hooks", spec["hooks"])
@@ -633,7 +717,7 @@ def _health(where, health):
     if not _HEALTH_PATH.match(result["path"]):
         _fail(where + ".path", "must be a URL path starting with '/', got %r" % result["path"])
     codes = result["status_codes"] if isinstance(result["status_codes"], list) else [result["status_codes"]]
-    result["status_codes"] = [_integer(where + ".status_codes", code, 100) for code in codes]
+    result["status_codes"] = [_integer(where + ".status_codes", code, 100, 599) for code in codes]
     if not codes or max(result["status_codes"]) > 599:
         _fail(where + ".status_codes", "must be HTTP status codes (100 to 599), got %r" % (codes,))
     result["body_regex"] = str(result["body_regex"] or "")
@@ -641,9 +725,9 @@ def _health(where, health):
         re.compile(result["body_regex"])
     except re.error as problem:
         _fail(where + ".body_regex", "is not a regular expression: %s" % problem)
-    result["timeout"] = _integer(where + ".timeout", result["timeout"], 1)
-    result["retries"] = _integer(where + ".retries", result["retries"], 0)
-    result["delay"] = _integer(where + ".delay", result["delay"], 0)
+    result["timeout"] = _integer(where + ".timeout", result["timeout"], *LIMITS["health.timeout"])
+    result["retries"] = _integer(where + ".retries", result["retries"], *LIMITS["health.retries"])
+    result["delay"] = _integer(where + ".delay", result["delay"], *LIMITS["health.delay"])
     return result
 
 
@@ -675,7 +759,7 @@ def app_specs(apps, cpu_count=1, http_port=80):
     if not isinstance(apps, list):
         _fail("wsgi_apps", "must be a list of apps, got %s" % type(apps).__name__)
     specs = [_one(app, index, cpu_count) for index, app in enumerate(apps)]
-    _collisions(specs, _integer("http_port", http_port, 1))
+    _collisions(specs, _integer("http_port", http_port, 1, 65535))
     return specs
 
 
@@ -729,6 +813,10 @@ def _collisions(specs, http_port):
     taken = []
     if any(spec["nginx"] for spec in specs):
         taken.append((("", http_port), "nginx (its HTTP port)"))
+        for spec in specs:
+            if spec["nginx"] and spec["tls"] and spec["tls"]["port"] == http_port:
+                _fail("%s.tls.port" % where[spec["name"]], "%d is nginx's plain HTTP port too (nginx_listen_port); "
+                      "one port cannot speak both: give TLS another port, such as 443" % http_port)
         for port in sorted({spec["tls"]["port"] for spec in specs if spec["nginx"] and spec["tls"]}):
             taken.append((("", port), "nginx (its HTTPS port)"))
     for spec in specs:

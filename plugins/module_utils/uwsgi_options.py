@@ -11,7 +11,7 @@ import difflib
 import re
 
 _HELP_OPTION = re.compile(r"^\s+(?:-\w\|)?--([a-z0-9][a-z0-9-]*)\s", re.MULTILINE)
-_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
 
 # Options the app spec itself sets: naming them in uwsgi_options would make nginx
 # and uWSGI disagree, so the message says which spec key to use instead.

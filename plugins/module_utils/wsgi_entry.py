@@ -13,7 +13,7 @@ import ast
 import json
 import re
 
-_MODULE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
+_MODULE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*\Z")
 
 
 class EntryError(ValueError):

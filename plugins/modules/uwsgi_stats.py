@@ -186,7 +186,7 @@ from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_wire import WireEr
 
 _WORKER_KEYS = ("id", "pid", "status", "accepting", "requests", "exceptions", "harakiri_count", "respawn_count",
                 "avg_rt", "rss")
-_TCP = re.compile(r"^(?P<host>\[[0-9A-Fa-f:.]+\]|[^:\s]*):(?P<port>\d+)$")
+_TCP = re.compile(r"^(?P<host>\[[0-9A-Fa-f:.]+\]|[^:\s]*):(?P<port>\d+)\Z")
 
 
 def stats_address(config):

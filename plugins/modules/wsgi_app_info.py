@@ -173,14 +173,41 @@ from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_discovery import (
 _MARK = "PYOPS_WSGI_APP_INFO "
 
 # Run by the app's Python: import the module, build the app, check it is a WSGI callable.
+# An entry names the app's own code: its module comes from the app's folder or the venv's
+# site-packages (never the standard library), and a factory it calls is a Python function
+# or class of such a module, so that `os:system('id')` runs nothing.
 _IMPORT_SCRIPT = r"""
-import importlib, inspect, json, sys
+import importlib, importlib.util, inspect, json, os, sys, sysconfig
 spec = json.loads(sys.argv[1])
 sys.path.insert(0, spec["pythonpath"])
+roots = [os.path.realpath(spec["pythonpath"])] + [os.path.realpath(sysconfig.get_paths()[key])
+                                                  for key in ("purelib", "platlib")]
+def of_app(path):
+    if not path or not os.path.isabs(path):
+        return False  # frozen and built-in modules are the interpreter's
+    path = os.path.realpath(path)
+    return any(path.startswith(root + os.sep) for root in roots)
+def refuse(why):
+    sys.stdout.write("\n" + MARK + json.dumps({"refused": why}) + "\n")
+    sys.exit(0)
+top = importlib.util.find_spec(spec["module"].split(".")[0])
+if top is None:
+    raise ModuleNotFoundError("No module named %r" % spec["module"])
+if not of_app(top.origin):
+    refuse("module %s is not the app's (it comes from %s, not from the app's code or its venv)"
+           % (spec["module"], top.origin or "the interpreter itself"))
 target = importlib.import_module(spec["module"])
 for name in spec["callable"].split("."):
     target = getattr(target, name)
 if spec["call"]:
+    function = getattr(target, "__func__", target)
+    owner = sys.modules.get(getattr(function, "__module__", None) or "")
+    if not (inspect.isfunction(function) or inspect.isclass(function)):
+        refuse("%s is not a Python function or class of the app (a %s); only the app's own factories are called"
+               % (spec["callable"], type(target).__name__))
+    if not of_app(getattr(owner, "__file__", None)):
+        refuse("%s is defined in %s, not in the app's code or its venv; only the app's own factories are called"
+               % (spec["callable"], getattr(function, "__module__", "?")))
     target = target(*spec["args"], **spec["kwargs"])
 kind = type(target)
 found = {"type": "%s.%s" % (kind.__module__, kind.__qualname__), "python": sys.version.split()[0]}
@@ -239,6 +266,8 @@ def import_app(module, found, params, environment):
         detail = (err.strip().splitlines() or ["exit status %d" % rc])[-1]
         module.fail_json(msg="%s failed: %s" % (where, detail), stderr=err, **found)
     imported = json.loads(lines[-1][len(_MARK):])
+    if "refused" in imported:
+        module.fail_json(msg="%s: refused: %s" % (where, imported["refused"]), **found)
     problem = imported.pop("problem", None)
     if problem:
         module.fail_json(msg="%s: the object built (%s) %s; it is not a WSGI app" % (where, imported["type"], problem),

@@ -247,12 +247,12 @@ def main():
         except re.error as error:
             module.fail_json(msg="body_regex: not a valid regular expression: %s" % error)
     method = params["method"].upper()
-    if not re.match(r"^[A-Z]+$", method):
+    if not re.match(r"^[A-Z]+\Z", method):
         module.fail_json(msg="method: letters only, got %r" % params["method"])
     params["method"] = method
     headers = sorted((str(name), str(value)) for name, value in params["headers"].items())
     for name, value in headers:
-        if not re.match(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", name) or "\r" in value or "\n" in value:
+        if not re.match(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z", name) or "\r" in value or "\n" in value:
             module.fail_json(msg="headers: %r is not a valid header name and value" % name)
 
     target = describe(params["socket"], params["host"], params["port"], params["protocol"], params["tls"])

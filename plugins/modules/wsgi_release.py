@@ -18,8 +18,13 @@ description:
   - With O(state=current), points C(PATH/current) at O(release) by renaming a new link over the old one,
     so every reader sees either the old release or the new one, never a missing link.
     O(release=previous) is the release that was current before the running one.
+  - With O(state=failed), marks O(release) as failed (a deploy of it did not pass), so that C(previous) skips it
+    and it does not count toward O(keep). Building the same code again clears the mark.
   - With O(keep), removes the oldest releases beyond that number, never the current one or the one
     before it or the one just built, and then the venvs under C(PATH/venvs) that no release links any more.
+    Failed releases are removed first and do not count.
+  - Nothing it writes, moves or removes as root lies outside O(path); a shared path or a served path that
+    passes through a symbolic link (in the code or in C(PATH/shared)) is refused before any change.
 options:
   path:
     description:
@@ -28,9 +33,10 @@ options:
     required: true
   state:
     description:
-      - V(present) builds a release from O(source); V(current) switches C(current) to O(release).
+      - V(present) builds a release from O(source); V(current) switches C(current) to O(release);
+        V(failed) marks O(release) as failed.
     type: str
-    choices: [present, current]
+    choices: [present, current, failed]
     default: present
   source:
     description:
@@ -61,6 +67,14 @@ options:
     type: list
     elements: str
     default: []
+  served_paths:
+    description:
+      - Paths that a web server serves from the release (static folders), relative to the code, or absolute
+        under C(PATH/shared). Each must resolve inside the release or C(PATH/shared), and one whose real path
+        lies elsewhere (through a link such as C(etc -> /etc)) is refused before any change.
+    type: list
+    elements: str
+    default: []
   owner:
     description:
       - Owner of the shared folders and files (the app's user; the app writes there).
@@ -71,7 +85,9 @@ options:
     type: str
   release:
     description:
-      - With O(state=current), the release to switch to, by id, or V(previous).
+      - With O(state=current), the release to switch to, by id, or V(previous) (the last release that ran
+        before the current one and was not marked failed).
+      - With O(state=failed), the release to mark.
       - With O(state=present), ignored.
     type: str
   keep:
@@ -112,6 +128,12 @@ EXAMPLES = r"""
     path: /srv/shop
     state: current
     release: previous
+
+- name: Never go back to the release that failed its health check
+  pyops.wsgi.wsgi_release:
+    path: /srv/shop
+    state: failed
+    release: "{{ shop_release.id }}"
 """
 
 RETURN = r"""
@@ -141,6 +163,12 @@ releases:
   type: list
   elements: str
   sample: [51d0e2aa90c4, 9c4e1f07ab32]
+failed_releases:
+  description: The releases kept that are marked failed, oldest first.
+  returned: always
+  type: list
+  elements: str
+  sample: [7e0c2b9d11fa]
 switched:
   description: Whether C(current) was (or, in check mode, would be) pointed at another release.
   returned: always
@@ -213,21 +241,33 @@ def _ignored(folder, names):
     return left_out
 
 
-def _releases(path):
-    """{id: created} of complete releases."""
+def _markers(path):
+    """{id: marker} of complete releases (the marker holds at least 'created')."""
     found = {}
     folder = os.path.join(path, "releases")
     if not os.path.isdir(folder):
         return found
     for name in os.listdir(folder):
         marker = os.path.join(folder, name, _MARKER)
-        if not name.startswith(".") and os.path.isfile(marker):
+        if not name.startswith(".") and os.path.isfile(marker) and not os.path.islink(marker):
             try:
                 with open(marker) as handle:
-                    found[name] = json.load(handle)["created"]
-            except (OSError, ValueError, KeyError):
-                found[name] = os.stat(marker).st_mtime
+                    data = json.load(handle)
+                float(data["created"])
+            except (OSError, ValueError, KeyError, TypeError):
+                data = dict(created=os.stat(marker).st_mtime)
+            found[name] = data
     return found
+
+
+def _releases(path):
+    """{id: created} of complete releases."""
+    return dict((name, marker["created"]) for name, marker in _markers(path).items())
+
+
+def _failed(path):
+    """Ids of the releases marked failed."""
+    return set(name for name, marker in _markers(path).items() if marker.get("failed"))
 
 
 def _ordered(releases):
@@ -251,8 +291,9 @@ def _history(path):
 
 
 def _previous(path, current):
+    failed = _failed(path)
     for name in reversed(_history(path)):
-        if name != current:
+        if name != current and name not in failed:
             return name
     return None
 
@@ -292,6 +333,62 @@ def _check_relative(module, kind, names):
             module.fail_json(msg="%s: %r must be a path inside the code, such as media or var/db" % (kind, name))
 
 
+def _link_below(top, relative, last_too=False):
+    """The first path from top along relative that is a link (or not a folder where one is needed), or None.
+
+    Root follows a link as readily as a folder: a shared path through `var -> /opt/x` in the code
+    would move /opt/x's files into the app and remove them there."""
+    parts = relative.strip("/").split("/")
+    folder = top
+    for index, part in enumerate(parts):
+        folder = os.path.join(folder, part)
+        last = index == len(parts) - 1
+        if os.path.islink(folder) and (last_too or not last):
+            return folder
+        if not last and os.path.lexists(folder) and not os.path.isdir(folder):
+            return folder
+    return None
+
+
+def _check_no_links(module, params, source):
+    """Refuse, before any change, shared paths that pass through a link in the code or in PATH/shared."""
+    shared = os.path.join(params["path"], "shared")
+    if os.path.islink(shared):
+        module.fail_json(msg="%s is a symbolic link (to %s); the app's shared folder must be a real folder"
+                         % (shared, os.readlink(shared)))
+    for kind in ("shared_dirs", "shared_files"):
+        for name in params[kind]:
+            for top, where, last_too in ((source, "the code", False), (shared, shared, True)):
+                link = _link_below(top, name, last_too)
+                if link:
+                    what = ("a symbolic link (to %s)" % os.readlink(link)) if os.path.islink(link) else "not a folder"
+                    module.fail_json(msg="%s: %s passes through %s, which is %s in %s; a shared path may not go "
+                                         "through a link, which would move or change files outside the app. Remove "
+                                         "the link, or share the folder it points to"
+                                     % (kind, name, os.path.relpath(link, top), what, where))
+
+
+def _inside(child, parents):
+    return any(child == parent or child.startswith(parent.rstrip("/") + "/") for parent in parents)
+
+
+def _check_served(module, params, release):
+    """Every served path resolves inside the release or PATH/shared (nginx reads what root's links point at)."""
+    shared = os.path.realpath(os.path.join(params["path"], "shared"))
+    for name in params["served_paths"]:
+        absolute = os.path.isabs(name)
+        candidate = os.path.normpath(name if absolute else os.path.join(release, name))
+        allowed = [shared] if absolute else [os.path.realpath(release), shared]
+        if absolute and not _inside(candidate, [os.path.join(params["path"], "shared")]):
+            module.fail_json(msg="served_paths: %s is outside %s/shared; serve folders of the app's code or "
+                                 "shared folder only" % (name, params["path"]))
+        real = os.path.realpath(candidate)
+        if not _inside(real, allowed):
+            module.fail_json(msg="served_paths: %s resolves to %s, outside the app's release and shared folder "
+                                 "(a symbolic link in the code?); a web server would publish it. Serve a folder of "
+                                 "the app's own code or shared folder" % (name, real))
+
+
 def _link_shared(path, release, names, is_dir, app_uid, gid):
     """Replace each name in the release by a link into PATH/shared, seeding a new shared path."""
     for name in names:
@@ -323,10 +420,22 @@ def build(module, params):
         module.fail_json(msg="source: %s is not a folder (state=present needs the code on the host)" % source)
     _check_relative(module, "shared_dirs", params["shared_dirs"])
     _check_relative(module, "shared_files", params["shared_files"])
+    _check_no_links(module, params, source)
+    _check_served(module, params, source)
     layout = json.dumps([params["shared_dirs"], params["shared_files"], params["venv"]])
     release_id = content_id(source, params["salt"] + layout)
     folder = os.path.join(path, "releases", release_id)
-    changed = release_id not in _releases(path)
+    markers = _markers(path)
+    changed = release_id not in markers
+    if not changed:
+        _check_served(module, params, folder)
+        if markers[release_id].get("failed"):
+            # Built again: it gets another chance (the environment it failed with may have been fixed).
+            if not module.check_mode:
+                marker = dict(markers[release_id])
+                marker.pop("failed", None)
+                _write_json(os.path.join(folder, _MARKER), marker)
+            return True, release_id, {}
     if changed and not module.check_mode:
         app_uid, gid = _ids(module, params["owner"], params["group"])
         os.makedirs(os.path.join(path, "releases"), mode=0o750, exist_ok=True)
@@ -360,6 +469,10 @@ def switch(module, params):
     if wanted not in releases:
         module.fail_json(msg="release: %s is not a complete release under %s/releases (there are: %s)"
                          % (wanted, path, ", ".join(_ordered(releases)) or "none"))
+    if wanted in _failed(path) and wanted != current:
+        module.fail_json(msg="release: %s failed its deploy and is no rollback target (deploy its code again to "
+                             "give it another chance); the others are: %s"
+                         % (wanted, ", ".join(name for name in _ordered(releases) if name not in _failed(path))))
     changed = wanted != current
     diff = {}
     if changed:
@@ -379,15 +492,35 @@ def switch(module, params):
     return changed, wanted, diff
 
 
+def mark_failed(module, params):
+    """Mark a release as failed: no rollback target, first to be pruned."""
+    path, wanted = params["path"], params["release"]
+    markers = _markers(path)
+    if wanted not in markers:
+        module.fail_json(msg="release: %s is not a complete release under %s/releases" % (wanted, path))
+    if markers[wanted].get("failed"):
+        return False, wanted, {}
+    if not module.check_mode:
+        _write_json(os.path.join(path, "releases", wanted, _MARKER), dict(markers[wanted], failed=time.time()))
+    return True, wanted, dict(before="%s: ok\n" % wanted, after="%s: failed\n" % wanted)
+
+
 def prune(module, params, protected):
-    """Remove releases beyond keep (oldest first, never the protected ones), then unlinked venvs."""
+    """Remove releases beyond keep (oldest first, failed ones before all others, never the protected
+    ones), then unlinked venvs. Failed releases do not count toward keep."""
     path, keep = params["path"], params["keep"]
     releases = _releases(path)
+    failed = _failed(path)
     ordered = _ordered(releases)
     doomed = []
     if keep > 0:
-        extra = len(ordered) - keep
         for name in ordered:
+            if name in failed and name not in protected:
+                doomed.append(os.path.join(path, "releases", name))
+        extra = len([name for name in ordered if name not in failed]) - keep
+        for name in ordered:
+            if name in failed:
+                continue
             if extra <= 0:
                 break
             if name in protected:
@@ -416,18 +549,20 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             path=dict(type="path", required=True),
-            state=dict(type="str", choices=["present", "current"], default="present"),
+            state=dict(type="str", choices=["present", "current", "failed"], default="present"),
             source=dict(type="path"),
             salt=dict(type="str", default=""),
             venv=dict(type="path"),
             shared_dirs=dict(type="list", elements="str", default=[]),
             shared_files=dict(type="list", elements="str", default=[]),
+            served_paths=dict(type="list", elements="str", default=[]),
             owner=dict(type="str"),
             group=dict(type="str"),
             release=dict(type="str"),
             keep=dict(type="int", default=0),
         ),
-        required_if=[("state", "present", ("source",)), ("state", "current", ("release",))],
+        required_if=[("state", "present", ("source",)), ("state", "current", ("release",)),
+                     ("state", "failed", ("release",))],
         supports_check_mode=True,
     )
     params = module.params
@@ -438,6 +573,8 @@ def main():
         module.fail_json(msg="path: the app's own home, such as /srv/shop, got %r" % params["path"])
     if params["state"] == "present":
         changed, release_id, diff = build(module, params)
+    elif params["state"] == "failed":
+        changed, release_id, diff = mark_failed(module, params)
     else:
         changed, release_id, diff = switch(module, params)
     current = release_id if params["state"] == "current" else _current(params["path"])
@@ -448,9 +585,13 @@ def main():
     pruned, kept = prune(module, params, (current, previous, release_id))
     if params["state"] == "present" and release_id not in kept:
         kept.append(release_id)
+    failed = _failed(params["path"])
+    if module.check_mode and params["state"] == "failed":
+        failed.add(release_id)
     result = dict(changed=changed or bool(pruned), id=release_id, switched=params["state"] == "current" and changed,
                   release_path=os.path.join(params["path"], "releases", release_id),
-                  current=current, previous=previous, releases=kept, pruned=pruned)
+                  current=current, previous=previous, releases=kept, pruned=pruned,
+                  failed_releases=[name for name in kept if name in failed])
     if diff:
         result["diff"] = diff
     module.exit_json(**result)

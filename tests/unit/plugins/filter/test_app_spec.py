@@ -76,7 +76,6 @@ def test_minimal_spec_gets_defaults_and_derived_values():
         ({"shared_files": "db.sqlite3"}, "shared_files", ["db.sqlite3"]),
         ({"keep_releases": "3"}, "keep_releases", 3),
         # No entry: the app role finds it in the code.
-        ({"entry": None}, "entry_module", None),
         ({"entry": ""}, "entry", ""),
         # The health check and how it reaches the app server directly.
         ({}, "health", {"enabled": True, "path": "/", "status_codes": [200], "body_regex": "", "timeout": 5,
@@ -138,8 +137,8 @@ def test_minimal_spec_gets_defaults_and_derived_values():
           "superuser": {"username": "admin", "password": "s3cret", "email": ""},
           "static_root": "/srv/hello-api/shared/static"}),
         # Django's static root is served by nginx at django.static_url, after the app's own static entries.
-        ({"django": {"static_url": "/assets"}, "static": [{"url": "/media/", "path": "/srv/media"}]}, "static",
-         [{"url": "/media/", "path": "/srv/media", "expires": "30d"},
+        ({"django": {"static_url": "/assets"}, "static": [{"url": "/media/", "path": "/srv/hello-api/shared/media"}]},
+         "static", [{"url": "/media/", "path": "/srv/hello-api/shared/media", "expires": "30d"},
           {"url": "/assets/", "path": "/srv/hello-api/shared/static", "expires": "30d"}]),
     ],
 )
@@ -208,7 +207,7 @@ def test_normalizing_twice_changes_nothing():
         ([app(server_names=["a.test"], tls={"self_signed": True, "chain": "c.pem"})],
          "(hello).tls.chain: does not apply to a self-signed certificate"),
         ([app(server_names=["a.test"], tls={"self_signed": True, "hsts": -1})], "(hello).tls.hsts: must be 0 or more"),
-        ([app(server_names=["a.test"], tls={"self_signed": True, "port": 70000})], "(hello).tls.port: must be a TCP port"),
+        ([app(server_names=["a.test"], tls={"self_signed": True, "port": 70000})], "(hello).tls.port: must be 65535 or less, got 70000"),
         ([app(server_names=["a.test"], tls={"self_signed": True, "ocsp": True})], "(hello).tls: unknown key(s) ocsp"),
         ([app(tls={"self_signed": True})], "(hello).tls: needs server_names"),
         ([app(static=[{"url": "/s/", "path": "s", "expires": "forever"}])],
@@ -253,7 +252,7 @@ def test_normalizing_twice_changes_nothing():
         ([app(health={"url": "/"})], "(hello).health: unknown key(s) url"),
         ([app(health={"path": "healthz"})], "(hello).health.path: must be a URL path starting with '/'"),
         ([app(health={"path": "/a b"})], "(hello).health.path: must be a URL path"),
-        ([app(health={"status_codes": [200, 700]})], "(hello).health.status_codes: must be HTTP status codes"),
+        ([app(health={"status_codes": [200, 700]})], "(hello).health.status_codes: must be 599 or less, got 700"),
         ([app(health={"status_codes": []})], "(hello).health.status_codes: must be HTTP status codes"),
         ([app(health={"body_regex": "("})], "(hello).health.body_regex: is not a regular expression"),
         ([app(health={"retries": -1})], "(hello).health.retries: must be 0 or more"),
@@ -383,3 +382,139 @@ def test_app_units_get_a_sandbox_with_only_their_own_folders_writable():
         assert directive in sandbox
     assert sandbox[-1] == "ReadWritePaths=-/srv/hello/data -/srv/hello/shared -/var/cache/hello"
     assert len(sandbox) == len(set(sandbox))
+
+
+# Patterns are anchored at the very end: a trailing newline is not a valid value.
+@pytest.mark.parametrize(
+    ("apps", "message"),
+    [
+        ([app(name="root\n")], "is not a valid unix user name"),
+        ([app(environment={"KEY\n": "x"})], "'KEY\\n' is not a valid environment variable name"),
+        ([app(bind=["127.0.0.1:8000\n"])], "(hello).bind: '127.0.0.1:8000\\n' is neither 'unix'"),
+        ([app(entry="hello\n:app")], "(hello).entry: 'hello\\n' is not a dotted module path"),
+        ([app(server_names=["a.test\n"])], "(hello).server_names: 'a.test\\n' is not a host name"),
+        ([app(client_max_body_size="10m\n")], "(hello).client_max_body_size: must be an nginx size"),
+        ([app(static=[{"url": "/s/", "path": "s\n"}])], "(hello).static[0].path: may hold only"),
+        ([app(health={"path": "/\n"})], "(hello).health.path: must be a URL path"),
+        ([app(django={"settings": "a.settings\n"})], "(hello).django.settings: must be a dotted module name"),
+        ([app(source={"type": "archive", "src": "/a.tgz", "checksum": "sha256:ab\n"})],
+         "(hello).source.checksum: must be ALGORITHM:HEX"),
+    ],
+)
+def test_a_trailing_newline_is_refused(apps, message):
+    with pytest.raises(AnsibleFilterError) as caught:
+        app_specs(apps, cpu_count=2)
+    assert message in str(caught.value)
+
+
+# Numbers have upper bounds too: beyond them no server works.
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"timeout": 1000000000000}, "(hello).timeout: must be 86400 or less, got 1000000000000"),
+        ({"graceful_timeout": 86401}, "(hello).graceful_timeout: must be 86400 or less"),
+        ({"keepalive": 3601}, "(hello).keepalive: must be 3600 or less"),
+        ({"workers": 1025}, "(hello).workers: must be 1024 or less"),
+        ({"threads": 100000}, "(hello).threads: must be 1024 or less"),
+        ({"max_requests": 10 ** 12}, "(hello).max_requests: must be 100000000 or less"),
+        ({"max_requests_jitter": 10 ** 12}, "(hello).max_requests_jitter: must be 100000000 or less"),
+        ({"keep_releases": 101}, "(hello).keep_releases: must be 100 or less"),
+        ({"health": {"retries": 10 ** 9}}, "(hello).health.retries: must be 1000 or less"),
+        ({"health": {"timeout": 3600}}, "(hello).health.timeout: must be 600 or less"),
+        ({"health": {"delay": 601}}, "(hello).health.delay: must be 600 or less"),
+        ({"source": {"type": "archive", "src": "/a.tar", "strip_components": 33}},
+         "(hello).source.strip_components: must be 32 or less"),
+        ({"server_names": ["a.test"], "tls": {"self_signed": True, "hsts": 10 ** 10}},
+         "(hello).tls.hsts: must be 63072000 or less"),
+        ({"workers": "1e9"}, "(hello).workers: must be a whole number, got '1e9'"),
+        ({"workers": 2.5}, "(hello).workers: must be a whole number, got 2.5"),
+    ],
+)
+def test_numbers_out_of_range_are_refused(overrides, message):
+    with pytest.raises(AnsibleFilterError) as caught:
+        app_specs([app(**overrides)], cpu_count=2)
+    assert message in str(caught.value)
+
+
+def test_numbers_at_their_bounds_are_taken():
+    (spec,) = app_specs([app(timeout=86400, workers=1024, threads=1024, keep_releases=100,
+                             health={"retries": 1000, "timeout": 600, "delay": 600}, max_requests="100000000")])
+    assert (spec["timeout"], spec["workers"], spec["threads"], spec["keep_releases"], spec["max_requests"]) == (
+        86400, 1024, 1024, 100, 100000000)
+
+
+# null is refused, never turned into the string "None" or silently into a default.
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"workers": None}, "(hello).workers: is null; leave the key out for its default"),
+        ({"entry": None}, "(hello).entry: is null"),
+        ({"environment": {"SECRET": None}}, "(hello).environment.SECRET: must be a string, number or boolean, got None"),
+        ({"server_names": [None]}, "(hello).server_names[0]: must be a string"),
+        ({"server_names": 5}, "(hello).server_names: must be a list of host names such as shop.example.com, got 5"),
+        ({"packages": [None]}, "(hello).packages[0]: must be a string"),
+        ({"shared_dirs": [None]}, "(hello).shared_dirs[0]: must be a string"),
+        ({"nginx_directives": [None]}, "(hello).nginx_directives[0]: must be a string"),
+        ({"writable_paths": [None]}, "(hello).writable_paths[0]: must be a string"),
+        ({"server_names": ["a.test"], "tls": {"self_signed": True, "port": None}}, "(hello).tls.port: is null"),
+    ],
+)
+def test_null_values_are_refused_naming_the_key(overrides, message):
+    with pytest.raises(AnsibleFilterError) as caught:
+        app_specs([app(**overrides)], cpu_count=2)
+    assert message in str(caught.value)
+
+
+def test_tls_null_means_no_tls():
+    (spec,) = app_specs([app(tls=None)])
+    assert spec["tls"] is None
+
+
+def test_tls_on_nginx_http_port_is_refused():
+    with pytest.raises(AnsibleFilterError) as caught:
+        app_specs([app(server_names=["a.test"], tls={"self_signed": True, "port": 8080})], http_port=8080)
+    assert "wsgi_apps[0] (hello).tls.port: 8080 is nginx's plain HTTP port too" in str(caught.value)
+    with pytest.raises(AnsibleFilterError, match="80 is nginx's plain HTTP port"):
+        app_specs([app(server_names=["a.test"], tls={"self_signed": True, "port": 80})])
+
+
+# nginx serves the app's code and shared folder, nothing else.
+@pytest.mark.parametrize(
+    "path",
+    ["/etc", "/srv/other/current", "/srv/hello/current/../../other", "/srv/hello", "/srv/hello/releases",
+     "/srv/hello/source", "/srv/hello/shared", "/var/www"],
+)
+def test_static_paths_outside_the_app_are_refused(path):
+    with pytest.raises(AnsibleFilterError) as caught:
+        app_specs([app(static=[{"url": "/leak/", "path": path}])])
+    assert "(hello).static[0].path: must" in str(caught.value)
+
+
+def test_static_paths_in_the_code_or_shared_folder_are_taken():
+    (spec,) = app_specs([app(static=[{"url": "/s/", "path": "static"}, {"url": "/m/", "path": "/srv/hello/shared/media"}])])
+    assert [entry["path"] for entry in spec["static"]] == ["static", "/srv/hello/shared/media"]
+
+
+@pytest.mark.parametrize(
+    ("directive", "message"),
+    [
+        ("} server { listen 8081; location / { root /; autoindex on; } } server { listen 8082;",
+         "closes a block it did not open"),
+        ("server { listen 8081; root /; }", "opens a server block"),
+        ("location /x { } } http { }", "closes a block it did not open"),
+        ("location /x { location /y { }", "opens 1 block(s) it does not close"),
+        ("location /x { upstream u { server 127.0.0.1:1; } }", "opens a upstream block"),
+        ("add_header X 'open;", "leaves a quoted string open"),
+        ("if ($host) { return 403; } }", "closes a block it did not open"),
+    ],
+)
+def test_nginx_directives_cannot_leave_the_server_block(directive, message):
+    with pytest.raises(AnsibleFilterError) as caught:
+        app_specs([app(nginx_directives=[directive])])
+    assert "(hello).nginx_directives[0]: " + message in str(caught.value)
+
+
+def test_nginx_directives_with_blocks_and_quoted_braces_are_taken():
+    directives = ["location /x { return 200 'a}'; }", "add_header X-A \"{\";", "location /y { if ($a) { return 403; } }",
+                  "# a comment with }\ngzip off;"]
+    assert app_specs([app(nginx_directives=directives)])[0]["nginx_directives"] == directives

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pathlib
 import shutil
+import subprocess
 import sys
 import tempfile
 import textwrap
@@ -132,11 +133,49 @@ def test_a_bad_environment_file_names_the_line(tmp_path):
     assert failed and "line 2 is not KEY=value" in result["msg"]
 
 
+def venv_with(folder, name, text):
+    """A real venv (no pip) with one module in its site-packages; its Python."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True)
+    python = folder / "bin" / "python"
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    pathlib.Path(site, name).write_text(text)
+    return str(python)
+
+
 def test_a_module_installed_in_the_venv_is_checked_by_importing_it(tmp_path):
-    failed, result = run_module("wsgi_app_info", path=str(tmp_path), hint="wsgiref.simple_server:demo_app",
-                                python=sys.executable)
+    python = venv_with(tmp_path / "venv", "shopapp.py", FACTORY)
+    (tmp_path / "code").mkdir()
+    failed, result = run_module("wsgi_app_info", path=str(tmp_path / "code"), hint="shopapp:create_app()",
+                                python=python)
     assert not failed, result
     assert result["file"] is None and "checked by importing it" in result["rule"]
     assert result["imported"]["type"] == "builtins.function"
+
+
+@pytest.mark.parametrize(
+    ("files", "hint", "message"),
+    [
+        # The standard library is not the app: not imported, nothing called.
+        ({}, "os:system('touch %(witness)s')", "module os is not the app's (it comes from"),
+        ({}, "subprocess:call(['touch', '%(witness)s'])", "module subprocess is not the app's"),
+        ({}, "wsgiref.simple_server:demo_app", "module wsgiref.simple_server is not the app's"),
+        # The app's module, but a callable it imported from elsewhere.
+        ({"hello.py": "import os\nimport subprocess\n"}, "hello:os.system('touch %(witness)s')",
+         "os.system is not a Python function or class of the app (a builtin_function_or_method)"),
+        ({"hello.py": "import subprocess\n"}, "hello:subprocess.call(['touch', '%(witness)s'])",
+         "subprocess.call is defined in subprocess, not in the app's code or its venv"),
+        ({"hello.py": "from subprocess import call as create_app\n"}, "hello:create_app(['touch', '%(witness)s'])",
+         "create_app is defined in subprocess"),
+    ],
+)
+def test_an_entry_runs_nothing_but_the_apps_own_factory(tmp_path, files, hint, message):
+    witness = tmp_path / "witness"
+    (tmp_path / "code").mkdir()
+    write(tmp_path / "code", files)
+    failed, result = run_module("wsgi_app_info", path=str(tmp_path / "code"), hint=hint % {"witness": witness},
+                                python=sys.executable)
+    assert failed and "refused: " + message in result["msg"], result["msg"]
+    assert not witness.exists(), "the entry ran a command"
     failed, result = run_module("wsgi_app_info", path=str(tmp_path), hint="wsgiref.simple_server:demo_app")
     assert failed and "module wsgiref.simple_server not found in %s" % tmp_path in result["msg"]

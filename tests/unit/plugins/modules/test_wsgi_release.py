@@ -173,3 +173,155 @@ def test_sockets_in_the_code_are_left_out(tmp_path):
         failed, result = build(tmp_path / "app", str(source))
     assert not failed, result
     assert not os.path.lexists(tmp_path / "app" / "releases" / result["id"] / "app.sock")
+
+
+def snapshot(folder):
+    """Every path below folder with its type, mode and content: what must not change."""
+    found = {}
+    for top, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            path = os.path.join(top, name)
+            info = os.lstat(path)
+            text = open(path).read() if os.path.isfile(path) and not os.path.islink(path) else None
+            found[os.path.relpath(path, folder)] = (info.st_mode, info.st_uid, info.st_gid, text)
+    return found
+
+
+def victim(tmp_path):
+    """A folder outside the app, as /opt/victim would be on a host."""
+    outside = tmp_path / "outside"
+    (outside / "db").mkdir(parents=True)
+    (outside / "db" / "rows.sqlite3").write_text("the host's data")
+    (outside / "settings.py").write_text("SECRET = 1")
+    return outside
+
+
+@pytest.mark.parametrize(
+    ("links", "kind", "names", "passes"),
+    [
+        # The reproduction: var -> /opt/victim in the code, shared_dirs var/db.
+        ({"var": "outside"}, "shared_dirs", ["media", "var/db"], "var"),
+        # A link deeper down, and a shared file below a link.
+        ({"deep/er": "outside"}, "shared_dirs", ["deep/er/db"], "deep/er"),
+        ({"conf": "outside"}, "shared_files", ["conf/settings.py"], "conf"),
+        # A file where a folder is needed is refused too.
+        ({}, "shared_files", ["pkg/__init__.py/x"], "pkg/__init__.py"),
+    ],
+)
+def test_a_shared_path_through_a_link_in_the_code_is_refused_before_any_change(tmp_path, links, kind, names, passes):
+    outside = victim(tmp_path)
+    source = pathlib.Path(code(tmp_path / "src", "v1"))
+    for name, target in links.items():
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(str(tmp_path / target), str(source / name))
+    before = snapshot(outside)
+    home = tmp_path / "app"
+    failed, result = build(home, str(source), **{kind: names})
+    assert failed, result
+    assert "%s: %s passes through %s" % (kind, names[-1], passes) in result["msg"], result["msg"]
+    assert "in the code" in result["msg"]
+    assert snapshot(outside) == before, "nothing outside the app changed"
+    assert not home.exists(), "nothing was written"
+
+
+@pytest.mark.parametrize(
+    ("link", "kind", "names"),
+    [
+        ("var", "shared_dirs", ["var/db"]),
+        ("media", "shared_dirs", ["media"]),
+        ("db.sqlite3", "shared_files", ["db.sqlite3"]),
+    ],
+)
+def test_a_link_the_app_left_in_its_shared_folder_is_refused(tmp_path, link, kind, names):
+    # The app's user writes PATH/shared: a link there would send root's next deploy elsewhere.
+    outside = victim(tmp_path)
+    home = tmp_path / "app"
+    (home / "shared").mkdir(parents=True)
+    os.symlink(str(outside), str(home / "shared" / link))
+    before = snapshot(outside)
+    failed, result = build(home, code(tmp_path / "src", "v1"), **{kind: names})
+    assert failed and "passes through %s, which is a symbolic link" % link in result["msg"], result["msg"]
+    assert snapshot(outside) == before
+    assert not (home / "releases").exists()
+
+
+def test_a_linked_shared_folder_is_refused(tmp_path):
+    home = tmp_path / "app"
+    home.mkdir()
+    os.symlink(str(victim(tmp_path)), str(home / "shared"))
+    failed, result = build(home, code(tmp_path / "src", "v1"), shared_dirs=["media"])
+    assert failed and "the app's shared folder must be a real folder" in result["msg"]
+
+
+def test_links_inside_the_code_that_no_shared_path_passes_are_kept(tmp_path):
+    source = pathlib.Path(code(tmp_path / "src", "v1"))
+    os.symlink("pkg", str(source / "alias"))
+    failed, result = build(tmp_path / "app", str(source), shared_dirs=["media"])
+    assert not failed, result
+    assert os.readlink(tmp_path / "app" / "releases" / result["id"] / "alias") == "pkg"
+
+
+@pytest.mark.parametrize(
+    ("link", "served", "refused"),
+    [
+        ("etclink", "etclink", True),
+        ("etclink", "etclink/passwd", True),
+        ("static", "static/css", True),
+        (None, "/elsewhere/static", True),
+        (None, "media", False),
+        (None, "missing/folder", False),
+    ],
+)
+def test_a_served_path_must_resolve_inside_the_release_or_shared_folder(tmp_path, link, served, refused):
+    outside = victim(tmp_path)
+    source = pathlib.Path(code(tmp_path / "src", "v1"))
+    if link:
+        os.symlink(str(outside), str(source / link))
+    failed, result = build(tmp_path / "app", str(source), served_paths=[served])
+    assert failed is refused, result
+    if refused:
+        assert result["msg"].startswith("served_paths: %s " % served), result["msg"]
+        assert not (tmp_path / "app" / "releases").exists()
+
+
+def test_a_served_path_in_the_shared_folder_is_taken(tmp_path):
+    home = tmp_path / "app"
+    failed, result = build(home, code(tmp_path / "src", "v1"), shared_dirs=["media"],
+                           served_paths=["media", str(home / "shared" / "media")])
+    assert not failed, result
+
+
+def test_a_failed_release_is_no_rollback_target_and_does_not_count_toward_keep(tmp_path):
+    home = tmp_path / "app"
+    ids = [build(home, code(tmp_path / ("v%d" % n), "v%d" % n))[1]["id"] for n in range(5)]
+    good, bad = ids[0], ids[1:]
+    switch(home, good)
+    for release in bad:
+        switch(home, release)
+        failed, marked = run_module("wsgi_release", path=str(home), state="failed", release=release)
+        assert not failed and marked["changed"] is True and release in marked["failed_releases"], marked
+        failed, back = switch(home, "previous")
+        assert not failed and back["id"] == good, "previous skips the failed releases"
+    # Marking twice changes nothing.
+    assert run_module("wsgi_release", path=str(home), state="failed", release=bad[0])[1]["changed"] is False
+    failed, result = switch(home, bad[0])
+    assert failed and "failed its deploy and is no rollback target" in result["msg"]
+    # keep=2 keeps the good releases and removes every failed one first.
+    good_two = build(home, code(tmp_path / "v9", "v9"))[1]["id"]
+    failed, result = switch(home, good_two, keep=2)
+    assert not failed, result
+    assert result["releases"] == [good, good_two] and result["previous"] == good
+    assert sorted(result["pruned"]) == sorted(str(home / "releases" / name) for name in bad)
+    assert result["failed_releases"] == []
+
+
+def test_building_a_failed_release_again_clears_its_mark(tmp_path):
+    home, source = tmp_path / "app", code(tmp_path / "src", "v1")
+    release = build(home, source)[1]["id"]
+    run_module("wsgi_release", path=str(home), state="failed", release=release)
+    failed, result = run_module("wsgi_release", path=str(home), source=source, _ansible_check_mode=True)
+    assert not failed and result["changed"] is True and result["failed_releases"] == [release]
+    failed, result = build(home, source)
+    assert not failed and result["changed"] is True and result["failed_releases"] == []
+    assert build(home, source)[1]["changed"] is False
+    assert switch(home, release)[0] is False
