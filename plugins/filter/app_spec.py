@@ -844,8 +844,29 @@ def _collisions(specs, http_port):
             owners[server_name] = spec["name"]
 
 
+# What a value that must never be printed is replaced with in a redacted spec.
+REDACTED = "********"
+
+
+def redacted(specs):
+    """The specs with every secret replaced by REDACTED: environment values, TLS private keys given as
+    content, Django's superuser password. Tasks whose results Ansible prints (loop items at -v) take
+    these; only a task under no_log gets a secret."""
+    result = []
+    for spec in specs:
+        spec = dict(spec)
+        spec["environment"] = dict((key, REDACTED) for key in spec.get("environment") or {})
+        if spec.get("tls") and spec["tls"].get("key_content"):
+            spec["tls"] = dict(spec["tls"], key_content=REDACTED)
+        django = spec.get("django")
+        if isinstance(django, dict) and django.get("superuser"):
+            spec["django"] = dict(django, superuser=dict(django["superuser"], password=REDACTED))
+        result.append(spec)
+    return result
+
+
 class FilterModule(object):
     """pyops.wsgi app spec filters."""
 
     def filters(self):
-        return {"app_specs": app_specs}
+        return {"app_specs": app_specs, "redacted": redacted}

@@ -9,7 +9,7 @@ app node's, whose upstream lists the app nodes' own nginx instead of the app ser
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.pyops.wsgi.plugins.filter.app_spec import app_specs
+from ansible_collections.pyops.wsgi.plugins.filter.app_spec import app_specs, redacted
 
 # What the load balancer's server block is made of: one value per app across the fleet.
 _SHARED_KEYS = ("server_names", "tls", "websocket", "client_max_body_size", "timeout")
@@ -48,7 +48,8 @@ def lb_backends(nodes, hostvars):
                 backends[name] = {"scheme": scheme, "servers": []}
             for key in _SHARED_KEYS:
                 if spec[key] != apps[name][key]:
-                    values = (name, key, node, first_node[name], spec[key], apps[name][key])
+                    shown = redacted([spec, apps[name]])  # the message names values, never secrets
+                    values = (name, key, node, first_node[name], shown[0][key], shown[1][key])
                     raise AnsibleFilterError("wsgi_apps: app %s has another %s on %s than on %s (%r, %r); the load "
                                              "balancers need one value: make them the same" % values)
             port = spec["tls"]["port"] if spec["tls"] else int(host.get("nginx_listen_port", 80))

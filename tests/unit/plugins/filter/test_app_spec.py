@@ -7,7 +7,7 @@ import copy
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.pyops.wsgi.plugins.filter.app_spec import FilterModule, app_specs
+from ansible_collections.pyops.wsgi.plugins.filter.app_spec import FilterModule, app_specs, redacted
 
 LOCAL = {"type": "local", "path": "/src/hello/"}
 
@@ -19,7 +19,7 @@ def app(**overrides):
 
 
 def test_filter_is_registered_under_its_name():
-    assert FilterModule().filters() == {"app_specs": app_specs}
+    assert FilterModule().filters() == {"app_specs": app_specs, "redacted": redacted}
 
 
 def test_minimal_spec_gets_defaults_and_derived_values():
@@ -518,3 +518,21 @@ def test_nginx_directives_with_blocks_and_quoted_braces_are_taken():
     directives = ["location /x { return 200 'a}'; }", "add_header X-A \"{\";", "location /y { if ($a) { return 403; } }",
                   "# a comment with }\ngzip off;"]
     assert app_specs([app(nginx_directives=directives)])[0]["nginx_directives"] == directives
+
+
+def test_redacted_specs_hold_no_secret_and_keep_the_rest():
+    secrets = ("env-secret-1", "-----BEGIN PRIVATE KEY-----\nkey-secret\n", "password-secret")
+    specs = app_specs([app(server_names=["a.test"], environment={"SECRET_KEY": secrets[0], "EMPTY": ""},
+                           tls={"certificate_content": "CERT", "key_content": secrets[1]},
+                           django={"superuser": {"username": "admin", "password": secrets[2]}})])
+    shown = FilterModule().filters()["redacted"](specs)
+    assert all(secret not in repr(shown) for secret in secrets)
+    assert shown[0]["environment"] == {"SECRET_KEY": "********", "EMPTY": "********"}
+    assert shown[0]["tls"]["certificate_content"] == "CERT" and shown[0]["tls"]["key_content"] == "********"
+    assert shown[0]["django"]["superuser"] == {"username": "admin", "password": "********", "email": ""}
+    # The specs themselves keep their secrets (the tasks under no_log need them), and the
+    # redacted ones are still specs the roles accept.
+    assert specs[0]["environment"]["SECRET_KEY"] == secrets[0]
+    assert app_specs(copy.deepcopy(shown))[0]["upstream"] == specs[0]["upstream"]
+    without = app_specs([app()])
+    assert FilterModule().filters()["redacted"](without)[0]["tls"] is None

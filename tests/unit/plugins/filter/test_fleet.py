@@ -107,3 +107,14 @@ def test_rotation_and_backends_agree_on_the_address():
     addresses = [lb_rotation(node, [node], ["node1", "node2", "node3"], ROTATION_HOSTVARS, [])["address"]
                  for node in ("node1", "node2", "node3")]
     assert backends == ["%s:80" % address for address in addresses]
+
+
+def test_a_different_tls_key_on_two_nodes_is_named_without_printing_the_keys():
+    def tls(key):
+        return {"certificate_content": "CERT", "key_content": key}
+    hostvars = {"a": {"wsgi_apps": [app(tls=tls("first-secret-key"))]},
+                "b": {"wsgi_apps": [app(tls=tls("second-secret-key"))]}}
+    with pytest.raises(AnsibleFilterError) as caught:
+        lb_backends(["a", "b"], hostvars)
+    assert "app hello has another tls on b than on a" in str(caught.value)
+    assert "secret-key" not in str(caught.value)
