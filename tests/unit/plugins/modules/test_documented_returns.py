@@ -21,6 +21,7 @@ CASES = [
     ("uwsgi_stats", lambda s: dict(socket=s["u_stats_sock"])),
     ("wsgi_app_info", lambda s: dict(path=str(s["folder"]), hint="probeapp", python=sys.executable)),
     ("wsgi_release", lambda s: dict(path=str(s["folder"].parent / "release-home"), source=str(s["folder"]))),
+    ("wsgi_lock", lambda s: dict(path=str(s["folder"].parent / "locks" / "deploy.lock"), token="t", holder="me")),
 ]
 
 

@@ -1,0 +1,223 @@
+#!/usr/bin/python
+# Copyright: pyops.wsgi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: wsgi_lock
+short_description: One deploy at a time on a host
+version_added: 0.2.0
+description:
+  - With O(state=present), takes the host's deploy lock, a file at O(path) naming its O(holder), when it
+    started and when it expires. When another run holds it, waits up to O(timeout) seconds for it, then
+    fails naming that holder.
+  - A lock whose holder crashed is not held for ever; once it has expired (O(ttl) seconds after it was
+    taken) the next run takes it over, and says so.
+  - With O(state=absent), gives the lock back, only when O(token) still holds it.
+options:
+  path:
+    description:
+      - The lock file. Its folder is made when missing (mode 0700).
+    type: path
+    default: /var/lib/pyops-wsgi/deploy.lock
+  state:
+    description:
+      - V(present) takes the lock, V(absent) gives it back.
+    type: str
+    choices: [present, absent]
+    default: present
+  token:
+    description:
+      - What names this run's hold on the lock (made once per run, for example a random number).
+    type: str
+    required: true
+  holder:
+    description:
+      - Who takes the lock, as other runs are told, for example C(alice@laptop (ansible-playbook deploy.yml)).
+    type: str
+    default: ""
+  timeout:
+    description:
+      - Seconds to wait for a lock another run holds.
+    type: int
+    default: 600
+  ttl:
+    description:
+      - Seconds after which a lock is taken to be left by a run that crashed.
+    type: int
+    default: 3600
+attributes:
+  check_mode:
+    support: full
+    description: Tells who holds the lock and changes nothing.
+  diff_mode:
+    support: none
+    description: The lock file is bookkeeping; there is nothing to show.
+  idempotent:
+    support: full
+    description: Taking a lock this token holds, or giving back one it does not, changes nothing.
+author:
+  - pyops.wsgi developers (@pyops)
+"""
+
+EXAMPLES = r"""
+- name: Wait for any other deploy on this host, then hold the lock
+  pyops.wsgi.wsgi_lock:
+    token: "{{ deploy_token }}"
+    holder: "{{ lookup('env', 'USER') }}@{{ lookup('pipe', 'hostname') }}"
+    timeout: 300
+
+- name: Give it back
+  pyops.wsgi.wsgi_lock:
+    token: "{{ deploy_token }}"
+    state: absent
+"""
+
+RETURN = r"""
+holder:
+  description: Who held the lock before this task (null when nobody did).
+  returned: always
+  type: str
+  sample: alice@laptop
+waited:
+  description: Seconds waited for another run's lock.
+  returned: always
+  type: float
+  sample: 12.5
+expired:
+  description: Whether the lock taken was an expired one, left by a run that crashed.
+  returned: always
+  type: bool
+  sample: false
+"""
+
+import fcntl
+import json
+import os
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+
+def _read(path):
+    try:
+        with open(path) as handle:
+            data = json.load(handle)
+        return data if isinstance(data, dict) else {}
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return {}  # a torn or foreign file: held by nobody we can name, expires by its age
+
+
+def _describe(lock):
+    started = lock.get("started")
+    when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(started)) if isinstance(started, (int, float)) else "?"
+    return "%s since %s" % (lock.get("holder") or "an unnamed run", when)
+
+
+def _expired(lock, path, now):
+    expires = lock.get("expires")
+    if not isinstance(expires, (int, float)):
+        try:
+            expires = os.stat(path).st_mtime + 3600
+        except OSError:
+            return True
+    return now >= expires
+
+
+class _Guard:
+    """An flock beside the lock file, so two runs never read and write it at once."""
+
+    def __init__(self, path):
+        self.path = path + ".guard"
+
+    def __enter__(self):
+        self.handle = os.fdopen(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a")
+        fcntl.flock(self.handle, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+
+
+def take(module, params):
+    path = params["path"]
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    started = time.monotonic()
+    seen = None
+    while True:
+        with _Guard(path):
+            lock = _read(path)
+            now = time.time()
+            if lock is not None and lock.get("token") == params["token"]:
+                return False, lock.get("holder"), time.monotonic() - started, False
+            expired = lock is not None and _expired(lock, path, now)
+            if lock is None or expired:
+                if not module.check_mode:
+                    temporary = "%s.tmp-%d" % (path, os.getpid())
+                    with open(temporary, "w") as handle:
+                        json.dump(dict(token=params["token"], holder=params["holder"], started=now,
+                                       expires=now + params["ttl"], pid=os.getpid()), handle)
+                    os.chmod(temporary, 0o600)
+                    os.replace(temporary, path)
+                holder = lock.get("holder") if expired else None
+                return True, holder, time.monotonic() - started, expired
+            seen = lock
+        if module.check_mode:
+            module.warn("another deploy holds this host's lock: %s" % _describe(seen))
+            return False, seen.get("holder"), 0.0, False
+        if time.monotonic() - started >= params["timeout"]:
+            module.fail_json(msg="another deploy holds this host's lock (%s): %s. Waited %d s; "
+                                 "run again once it is done. A lock left by a run that crashed expires at %s."
+                             % (path, _describe(seen), params["timeout"],
+                                time.strftime("%H:%M:%S UTC", time.gmtime(seen.get("expires") or 0))),
+                             holder=seen.get("holder"), waited=time.monotonic() - started, expired=False)
+        time.sleep(1)
+
+
+def give_back(module, params):
+    path = params["path"]
+    if not os.path.exists(path):
+        return False, None
+    with _Guard(path):
+        lock = _read(path)
+        if lock is None or lock.get("token") != params["token"]:
+            return False, (lock or {}).get("holder")
+        if not module.check_mode:
+            os.unlink(path)
+        return True, lock.get("holder")
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type="path", default="/var/lib/pyops-wsgi/deploy.lock"),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            token=dict(type="str", required=True, no_log=False),
+            holder=dict(type="str", default=""),
+            timeout=dict(type="int", default=600),
+            ttl=dict(type="int", default=3600),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    for key in ("timeout", "ttl"):
+        if params[key] < (0 if key == "timeout" else 1):
+            module.fail_json(msg="%s: must be %d or more, got %d" % (key, 0 if key == "timeout" else 1, params[key]))
+    if not params["token"].strip():
+        module.fail_json(msg="token: must not be empty")
+    if params["state"] == "present":
+        changed, holder, waited, expired = take(module, params)
+        if expired:
+            module.warn("took over the deploy lock of %s, which had expired (a run that crashed?)" % (holder or "?"))
+    else:
+        changed, holder = give_back(module, params)
+        waited, expired = 0.0, False
+    module.exit_json(changed=changed, holder=holder, waited=round(waited, 1), expired=expired)
+
+
+if __name__ == "__main__":
+    main()
