@@ -77,6 +77,17 @@ options:
     type: list
     elements: int
     default: [200]
+  any_status_below:
+    description:
+      - When more than 0, any status below it counts as healthy too (V(500), any answer the app gave
+        that is not a server error), besides those in O(status_codes).
+    type: int
+    default: 0
+  require_header:
+    description:
+      - A header the answer must carry (any value), for example one nginx adds only when the app itself
+        answered, so that nginx's own pages do not pass.
+    type: str
   body_regex:
     description:
       - A Python regular expression the body (decoded as UTF-8) must match somewhere.
@@ -197,8 +208,14 @@ def _attempt(params, request, target):
     text = body.decode("utf-8", "replace")
     result = dict(status=status, reason=reason, headers=headers, body=text[:params["body_excerpt"]],
                   body_length=len(body), elapsed=round(time.monotonic() - started, 6))
-    if status not in params["status_codes"]:
-        return result, "answered %d %s, expected %s" % (status, reason, " or ".join(map(str, params["status_codes"])))
+    below = params["any_status_below"]
+    if status not in params["status_codes"] and not (below and status < below):
+        wanted = [str(code) for code in params["status_codes"]] + (["a status below %d" % below] if below else [])
+        return result, "answered %d %s, expected %s" % (status, reason, " or ".join(wanted))
+    header = (params["require_header"] or "").lower()
+    if header and not headers.get(header):
+        return result, ("answered %d %s without the %s header: it did not come from the app (nginx answered "
+                        "itself, or another server did)" % (status, reason, params["require_header"]))
     if params["body_regex"] and not re.search(params["body_regex"], text):
         return result, "answered %d but the body does not match %r" % (status, params["body_regex"])
     return result, None
@@ -219,6 +236,8 @@ def main():
             headers=dict(type="dict", default={}),
             body=dict(type="str", default=""),
             status_codes=dict(type="list", elements="int", default=[200]),
+            any_status_below=dict(type="int", default=0),
+            require_header=dict(type="str"),
             body_regex=dict(type="str"),
             timeout=dict(type="float", default=5),
             retries=dict(type="int", default=0),
@@ -241,6 +260,10 @@ def main():
             module.fail_json(msg="%s: must be more than 0, got %s" % (name, params[name]))
     if params["retries"] < 0:
         module.fail_json(msg="retries: must be 0 or more, got %d" % params["retries"])
+    if not 0 <= params["any_status_below"] <= 600:
+        module.fail_json(msg="any_status_below: must be 0 (off) to 600, got %d" % params["any_status_below"])
+    if not params["status_codes"] and not params["any_status_below"]:
+        module.fail_json(msg="status_codes: give at least one, or any_status_below")
     if params["body_regex"]:
         try:
             re.compile(params["body_regex"])

@@ -78,9 +78,9 @@ def test_minimal_spec_gets_defaults_and_derived_values():
         # No entry: the app role finds it in the code.
         ({"entry": ""}, "entry", ""),
         # The health check and how it reaches the app server directly.
-        ({}, "health", {"enabled": True, "path": "/", "status_codes": [200], "body_regex": "", "timeout": 5,
+        ({}, "health", {"enabled": True, "path": "/", "status_codes": [], "body_regex": "", "timeout": 5,
                         "retries": 10, "delay": 1}),
-        ({"health": False}, "health", {"enabled": False, "path": "/", "status_codes": [200], "body_regex": "",
+        ({"health": False}, "health", {"enabled": False, "path": "/", "status_codes": [], "body_regex": "",
                                        "timeout": 5, "retries": 10, "delay": 1}),
         ({"health": {"path": "/healthz?deep=1", "status_codes": 204, "retries": "3"}}, "health",
          {"enabled": True, "path": "/healthz?deep=1", "status_codes": [204], "body_regex": "", "timeout": 5,
@@ -253,7 +253,6 @@ def test_normalizing_twice_changes_nothing():
         ([app(health={"path": "healthz"})], "(hello).health.path: must be a URL path starting with '/'"),
         ([app(health={"path": "/a b"})], "(hello).health.path: must be a URL path"),
         ([app(health={"status_codes": [200, 700]})], "(hello).health.status_codes: must be 599 or less, got 700"),
-        ([app(health={"status_codes": []})], "(hello).health.status_codes: must be HTTP status codes"),
         ([app(health={"body_regex": "("})], "(hello).health.body_regex: is not a regular expression"),
         ([app(health={"retries": -1})], "(hello).health.retries: must be 0 or more"),
         ([{"name": "hello", "entry": "a:b"}], "(hello).source: is required"),

@@ -77,6 +77,31 @@ def test_expected_error_status_passes(servers):
     assert not failed and result["status"] == 418 and result["body"] == "status 418"
 
 
+@pytest.mark.parametrize(("path", "healthy"), [("/status/404", True), ("/status/302", True), ("/status/499", True),
+                                              ("/status/500", False), ("/status/503", False)])
+def test_any_status_below_takes_every_answer_but_server_errors(servers, path, healthy):
+    failed, result = run_module("wsgi_probe", port=servers["g_http_port"], path=path, status_codes=[],
+                                any_status_below=500)
+    assert failed is not healthy, result
+    if not healthy:
+        assert "expected a status below 500" in result["msg"]
+
+
+def test_a_required_header_must_be_in_the_answer(servers):
+    failed, result = run_module("wsgi_probe", port=servers["g_http_port"], require_header="X-Seen")
+    assert not failed and result["headers"]["x-seen"] == "a, b"
+    failed, result = run_module("wsgi_probe", port=servers["g_http_port"], require_header="X-Pyops-Upstream")
+    assert failed and result["status"] == 200
+    assert "answered 200 OK without the X-Pyops-Upstream header: it did not come from the app" in result["msg"]
+
+
+@pytest.mark.parametrize(("args", "message"), [(dict(status_codes=[]), "status_codes: give at least one"),
+                                               (dict(any_status_below=700), "any_status_below: must be 0 (off) to 600")])
+def test_bad_status_settings(servers, args, message):
+    failed, result = run_module("wsgi_probe", port=servers["g_http_port"], **args)
+    assert failed and message in result["msg"]
+
+
 def test_body_excerpt_is_cut(servers):
     failed, result = run_module("wsgi_probe", port=servers["g_http_port"], body_excerpt=10)
     assert not failed and len(result["body"]) == 10 and result["body_length"] > 10
