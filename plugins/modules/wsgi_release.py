@@ -70,8 +70,8 @@ options:
   served_paths:
     description:
       - Paths that a web server serves from the release (static folders), relative to the code, or absolute
-        under C(PATH/shared). Each must resolve inside the release or C(PATH/shared), and one whose real path
-        lies elsewhere (through a link such as C(etc -> /etc)) is refused before any change.
+        under C(PATH/shared). Each must resolve inside the release, C(PATH/shared) or C(PATH/venvs) (a
+        package's static files, through the release's C(venv) link), and one whose real path lies elsewhere (through a link such as C(etc -> /etc)) is refused before any change.
     type: list
     elements: str
     default: []
@@ -373,12 +373,14 @@ def _inside(child, parents):
 
 
 def _check_served(module, params, release):
-    """Every served path resolves inside the release or PATH/shared (nginx reads what root's links point at)."""
+    """Every served path resolves inside the release, PATH/shared or PATH/venvs (a package's static
+    files, through the release's venv link): nginx reads what root's links point at."""
     shared = os.path.realpath(os.path.join(params["path"], "shared"))
+    venvs = os.path.realpath(os.path.join(params["path"], "venvs"))
     for name in params["served_paths"]:
         absolute = os.path.isabs(name)
         candidate = os.path.normpath(name if absolute else os.path.join(release, name))
-        allowed = [shared] if absolute else [os.path.realpath(release), shared]
+        allowed = [shared] if absolute else [os.path.realpath(release), shared, venvs]
         if absolute and not _inside(candidate, [os.path.join(params["path"], "shared")]):
             module.fail_json(msg="served_paths: %s is outside %s/shared; serve folders of the app's code or "
                                  "shared folder only" % (name, params["path"]))

@@ -325,3 +325,13 @@ def test_building_a_failed_release_again_clears_its_mark(tmp_path):
     assert not failed and result["changed"] is True and result["failed_releases"] == []
     assert build(home, source)[1]["changed"] is False
     assert switch(home, release)[0] is False
+
+
+def test_a_served_path_through_the_releases_venv_is_taken(tmp_path):
+    # A package's static files: release/venv -> PATH/venvs/HASH/.../site-packages/PKG/static.
+    home = tmp_path / "app"
+    static = home / "venvs" / "abc" / "lib" / "site-packages" / "shop" / "static"
+    static.mkdir(parents=True)
+    failed, result = build(home, code(tmp_path / "src", "v1"), venv=str(home / "venvs" / "abc"),
+                           served_paths=["venv/lib/site-packages/shop/static"])
+    assert not failed, result
