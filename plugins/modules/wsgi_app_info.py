@@ -189,7 +189,7 @@ def of_app(path):
     return any(path.startswith(root + os.sep) for root in roots)
 def refuse(why):
     sys.stdout.write("\n" + MARK + json.dumps({"refused": why}) + "\n")
-    sys.exit(0)
+    raise SystemExit(0)
 top = importlib.util.find_spec(spec["module"].split(".")[0])
 if top is None:
     raise ModuleNotFoundError("No module named %r" % spec["module"])

@@ -65,7 +65,7 @@ def django(render):
     [
         ("strict", "true"),
         ("master", "true"),
-        ("chdir", "/srv/flaskapp/current"),
+        ("chdir", "/srv/flaskapp"),
         ("virtualenv", "/srv/flaskapp/current/venv"),
         ("binary-path", "/srv/flaskapp/current/venv/bin/python"),
         ("wsgi-file", "/etc/pyops-wsgi/flaskapp/pyops_wsgi_entry.py"),
@@ -109,7 +109,7 @@ def test_flask_ini_states_each_option_once_except_pythonpath(flask):
         ("disable-logging", "true"),
         ("limit-as", "512"),
         ("processes", "3"),
-        ("chdir", "/srv/djangoapp/current"),
+        ("chdir", "/srv/djangoapp"),
     ],
 )
 def test_django_ini(django, key, value):
@@ -128,6 +128,8 @@ def test_unit_is_notify_and_chain_reloads(flask):
         "User=flaskapp",
         "Group=flaskapp",
         "RuntimeDirectory=flaskapp",
+        # The home, never a release: a later deploy prunes the release the master started in.
+        "WorkingDirectory=/srv/flaskapp",
         "ExecStart=/srv/flaskapp/current/venv/bin/uwsgi --ini /etc/pyops-wsgi/flaskapp/uwsgi.ini",
         "ExecReload=/bin/sh -c 'echo c > /run/flaskapp/master.fifo'",
         "Restart=on-failure",

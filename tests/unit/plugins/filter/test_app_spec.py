@@ -139,7 +139,7 @@ def test_minimal_spec_gets_defaults_and_derived_values():
         # Django's static root is served by nginx at django.static_url, after the app's own static entries.
         ({"django": {"static_url": "/assets"}, "static": [{"url": "/media/", "path": "/srv/hello-api/shared/media"}]},
          "static", [{"url": "/media/", "path": "/srv/hello-api/shared/media", "expires": "30d"},
-          {"url": "/assets/", "path": "/srv/hello-api/shared/static", "expires": "30d"}]),
+                    {"url": "/assets/", "path": "/srv/hello-api/shared/static", "expires": "30d"}]),
     ],
 )
 def test_values_are_normalized(overrides, key, expected):

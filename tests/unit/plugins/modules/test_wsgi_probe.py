@@ -77,8 +77,11 @@ def test_expected_error_status_passes(servers):
     assert not failed and result["status"] == 418 and result["body"] == "status 418"
 
 
-@pytest.mark.parametrize(("path", "healthy"), [("/status/404", True), ("/status/302", True), ("/status/499", True),
-                                              ("/status/500", False), ("/status/503", False)])
+HEALTHY_BELOW_500 = [("/status/404", True), ("/status/302", True), ("/status/499", True), ("/status/500", False),
+                     ("/status/503", False)]
+
+
+@pytest.mark.parametrize(("path", "healthy"), HEALTHY_BELOW_500)
 def test_any_status_below_takes_every_answer_but_server_errors(servers, path, healthy):
     failed, result = run_module("wsgi_probe", port=servers["g_http_port"], path=path, status_codes=[],
                                 any_status_below=500)
