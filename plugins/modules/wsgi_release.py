@@ -71,7 +71,8 @@ options:
     description:
       - Paths that a web server serves from the release (static folders), relative to the code, or absolute
         under C(PATH/shared). Each must resolve inside the release, C(PATH/shared) or C(PATH/venvs) (a
-        package's static files, through the release's C(venv) link), and one whose real path lies elsewhere (through a link such as C(etc -> /etc)) is refused before any change.
+        package's static files, through the release's C(venv) link), and one whose real path lies elsewhere
+        (through a link such as C(etc -> /etc)) is refused before any change.
     type: list
     elements: str
     default: []
