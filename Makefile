@@ -141,7 +141,7 @@ bench-reload: venv image
 bench-redeploy: venv image
 	tests/harness/target.sh $${BENCH_CONTAINER:-pyops-bench} $${BENCH_PORT:-18095}
 	PATH=$(BIN):$$PATH $(BIN)/python -u benchmarks/redeploy_under_load.py \
-		--container $${BENCH_CONTAINER:-pyops-bench} --port $${BENCH_PORT:-18095}; \
+		--container $${BENCH_CONTAINER:-pyops-bench} --port $${BENCH_PORT:-18095} $(BENCH_ARGS); \
 	status=$$?; docker rm -f $${BENCH_CONTAINER:-pyops-bench} >/dev/null; exit $$status
 
 # A fleet's costs: deploy, re-run and --check times for 1 and 4 app nodes; failed

@@ -120,6 +120,16 @@ def run(args, host, action, workdir):
     return summary
 
 
+def report(name, summary, reference):
+    """One row of the table, printed as soon as its run ends; the errors of failed requests below it."""
+    figure = summary.get("figure")
+    print("%-8s %10d %8d %9s %9.2fx %10s" % (
+        name, summary["requests"], summary["failed"], summary["p99_ms"],
+        summary["requests_per_second"] / reference, "%.1f" % figure if figure else "-"), flush=True)
+    if summary["failed"]:
+        print("  failed requests by error: %s" % json.dumps(summary["errors"], sort_keys=True), flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--container", default="pyops-bench")
@@ -129,7 +139,7 @@ def main(argv=None):
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--max-requests", type=int, default=5000000)
     parser.add_argument("--server", choices=[server for server, _host, _unit in SERVERS], help="only this one")
-    parser.add_argument("--rounds", type=int, default=3, help="redeploys of each kind under load")
+    parser.add_argument("--rounds", type=int, default=5, help="redeploys of each kind under load")
     parser.add_argument("--no-timing", dest="timing", action="store_false", help="skip the deploy timings")
     args = parser.parse_args(argv)
 
@@ -159,27 +169,20 @@ def main(argv=None):
                 target.change(requirements=kind == "venv")
                 return target.deploy()
 
-            results = [("steady", run(args, host, None, workdir))]
-            for kind in ("code", "venv"):
-                for round_ in range(1, args.rounds + 1):
-                    results.append(("%s %d" % (kind, round_), run(args, host, lambda kind=kind: redeploy(kind), workdir)))
-            process = load(args, host, args.seconds)
-            threading.Timer(args.seconds / 2, restart).start()
-            output, _errors = process.communicate(timeout=args.seconds + 60)
-            results.append(("restart", json.loads(output)))
-            reference = results[0][1]["requests_per_second"] or 1
             print()
             print("%s (%s), %d connections through nginx; deploy s: the playbook's wall time under this load"
                   % (server, unit, args.connections))
             print("%-8s %10s %8s %9s %10s %10s" % ("run", "requests", "failed", "p99 ms", "vs steady", "deploy s"))
-            for name, summary in results:
-                figure = summary.get("figure")
-                print("%-8s %10d %8d %9s %9.2fx %10s" % (
-                    name, summary["requests"], summary["failed"], summary["p99_ms"],
-                    summary["requests_per_second"] / reference, "%.1f" % figure if figure else "-"))
-            for name, summary in results:
-                if summary["failed"]:
-                    print("  %s: failed requests by error: %s" % (name, json.dumps(summary["errors"], sort_keys=True)))
+            steady = run(args, host, None, workdir)
+            reference = steady["requests_per_second"] or 1
+            report("steady", steady, reference)
+            for kind in ("code", "venv"):
+                for round_ in range(1, args.rounds + 1):
+                    report("%s %d" % (kind, round_), run(args, host, lambda kind=kind: redeploy(kind), workdir), reference)
+            process = load(args, host, args.seconds)
+            threading.Timer(args.seconds / 2, restart).start()
+            output, _errors = process.communicate(timeout=args.seconds + 60)
+            report("restart", json.loads(output), reference)
     return 0
 
 
