@@ -26,7 +26,7 @@ JOBS ?= 2
 PARALLEL := $(if $(filter-out 1,$(JOBS)),-n $(JOBS) --dist worksteal)
 SCENARIOS := $(notdir $(patsubst %/,%,$(dir $(wildcard molecule/*/molecule.yml))))
 
-.PHONY: help demo demo-clean test test-setup lint sanity unit molecule debian-tools engine image images venv venv-compat venv-tools bench-reload bench-redeploy bench-fleet
+.PHONY: help demo demo-clean test test-setup lint sanity unit molecule debian-tools engine image images venv venv-compat venv-tools bench-reload bench-redeploy bench-fleet bench-serving
 
 help:
 	@echo "make demo            deploy the example app into a local Debian 12 container"
@@ -40,6 +40,7 @@ help:
 	@echo "make bench-reload    failed requests during reloads vs restarts (uWSGI), printed"
 	@echo "make bench-redeploy  failed requests during redeploys vs restarts (Gunicorn, uWSGI), printed"
 	@echo "make bench-fleet     deploy times for 1 and 4 nodes; failed requests in a rolling deploy, printed"
+	@echo "make bench-serving   requests/s and p99 of the deployed stacks beside the same servers by hand, printed"
 
 $(VENV)/.stamp: requirements-controller.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed for the controller venv" >&2; exit 1; }
@@ -148,3 +149,13 @@ bench-redeploy: venv image
 # requests through a load balancer on 127.0.0.1 during a rolling deploy. Prints figures.
 bench-fleet: venv image
 	PATH=$(BIN):$$PATH $(BIN)/python -u benchmarks/fleet.py --port $${BENCH_FLEET_PORT:-18097}
+
+# Requests/s, p50 and p99 of each deployed default beside the same server run by hand
+# (direct and behind its own nginx) and nginx's return 200, in one container, with
+# wrk (Debian's) in its network namespace; an I/O-bound route's share of slot capacity.
+bench-serving: venv image
+	@command -v wrk >/dev/null || { echo "installing wrk"; apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	tests/harness/target.sh $${SERVING_CONTAINER:-pyops-serving} -
+	PATH=$(BIN):$$PATH $(BIN)/python -u benchmarks/serving.py --container $${SERVING_CONTAINER:-pyops-serving} \
+		$(BENCH_ARGS); status=$$?; docker rm -f $${SERVING_CONTAINER:-pyops-serving} >/dev/null; exit $$status

@@ -64,12 +64,14 @@ _DEFAULTS = {
     "server": "gunicorn",
     "workers": 0,
     "worker_class": "sync",
-    "threads": 1,
+    "threads": 0,
     "timeout": 30,
     "graceful_timeout": 30,
     "keepalive": 2,
-    "max_requests": 1000,
-    "max_requests_jitter": 100,
+    "max_requests": 0,
+    "max_requests_jitter": 0,
+    "memory_limit": "1G",
+    "access_log": False,
     "protocol": None,
     "bind": ["unix"],
     "mount": "",
@@ -104,12 +106,14 @@ _DEFAULTS = {
 # workers crash-loop on an OverflowError past a timeout of about 2**31 ms).
 LIMITS = {
     "workers": (0, 1024),
-    "threads": (1, 1024),
+    "threads": (0, 1024),
     "timeout": (0, 86400),
     "graceful_timeout": (0, 86400),
     "keepalive": (0, 3600),
     "max_requests": (0, 100000000),
     "max_requests_jitter": (0, 100000000),
+    # MiB per worker; 0 is off.
+    "memory_limit": (16, 1048576),
     "keep_releases": (2, 100),
     "health.timeout": (1, 600),
     "health.retries": (0, 1000),
@@ -129,6 +133,7 @@ _DERIVED_KEYS = frozenset(
     "user group home code_dir venv_dir data_dir config_dir env_file entry_module entry_callable "
     "source_dir releases_dir shared_dir venvs_dir archive_dir "
     "entry_call entry_args entry_kwargs runtime_dir socket addresses log_dir unit upstream probe systemd_sandbox "
+    "systemd_limits "
     "tls_files".split()
 )
 
@@ -514,12 +519,18 @@ def _one(app, index, cpu_count):
     spec["entry"] = entry
 
     server = _choice(where + ".server", spec["server"], SERVERS)
-    workers = _integer(where + ".workers", spec["workers"], *LIMITS["workers"])
-    spec["workers"] = workers or 2 * _integer("cpu_count", cpu_count, 1, 4096) + 1
     spec["worker_class"] = _choice(where + ".worker_class", spec["worker_class"], GUNICORN_WORKER_CLASSES)
-    spec["threads"] = _integer(where + ".threads", spec["threads"], *LIMITS["threads"])
+    cpus = _integer("cpu_count", cpu_count, 1, 4096)
+    auto_workers, auto_threads = _auto_concurrency(server, spec["worker_class"], cpus)
+    spec["workers"] = _integer(where + ".workers", spec["workers"], *LIMITS["workers"]) or auto_workers
+    spec["threads"] = _integer(where + ".threads", spec["threads"], *LIMITS["threads"]) or auto_threads
     for key in ("timeout", "graceful_timeout", "keepalive", "max_requests", "max_requests_jitter"):
         spec[key] = _integer(where + "." + key, spec[key], *LIMITS[key])
+    if "max_requests_jitter" not in app:
+        # Workers recycled after max_requests do not all restart at once.
+        spec["max_requests_jitter"] = spec["max_requests"] // 10
+    spec["memory_limit"] = _memory(where + ".memory_limit", spec["memory_limit"])
+    spec["access_log"] = _boolean(where + ".access_log", spec["access_log"])
     protocol = spec["protocol"] or PROTOCOLS[server][0]
     if protocol not in PROTOCOLS[server]:
         _fail(where + ".protocol", "must be one of %s with server %s, got %r"
@@ -616,6 +627,7 @@ def _one(app, index, cpu_count):
         unit="wsgi-%s.service" % name,
         addresses=addresses,
         systemd_sandbox=_sandbox(spec, home) if spec["sandbox"] else [],
+        systemd_limits=_memory_limits(spec["memory_limit"], spec["workers"]),
         probe=_probe(addresses[0], protocol, spec["mount"], spec["server_names"], spec["health"]),
         tls_files=None if spec["tls"] is None else {
             "dir": "%s/%s" % (TLS_ROOT, name),
@@ -627,6 +639,9 @@ def _one(app, index, cpu_count):
             "name": "wsgi_%s" % name.replace("-", "_"),
             "servers": [("unix:" + a) if a.startswith("/") else a for a in addresses],
             "pass": PASS_DIRECTIVES[protocol],
+            # Idle connections nginx keeps open to the app server, and for how long.
+            "keepalive": _upstream_keepalive(spec),
+            "keepalive_timeout": max(1, spec["keepalive"] - 1),
         },
     )
     django = spec["django"]
@@ -676,6 +691,59 @@ SANDBOX = (
     "SystemCallFilter=~@resources",
     "SystemCallErrorNumber=EPERM",
 )
+
+
+def _auto_concurrency(server, worker_class, cpus):
+    """Workers and threads when the spec says 0 (see README "Serving speed"): Gunicorn's
+    sync workers one request each, 2 per core + 1 so one waits on I/O while the others
+    compute; its gthread workers and uWSGI one process per core with 4 threads, which
+    benchmarks/serving.py measured fastest on the CPU-bound route without losing the
+    I/O-bound one."""
+    if server == "uwsgi":
+        return cpus, 4
+    if worker_class == "gthread":
+        return cpus, 4
+    return 2 * cpus + 1, 1
+
+
+def _upstream_keepalive(spec):
+    """nginx keeps idle connections only to a server that keeps them without tying up a
+    worker: Gunicorn's threaded and async workers (with keepalive on). Sync workers
+    close every connection, and an idle connection held open to uWSGI (uwsgi protocol,
+    or http11-socket) would hold one of its cores."""
+    if spec["server"] != "gunicorn" or PASS_DIRECTIVES[spec["protocol"]] != "proxy_pass" or not spec["keepalive"]:
+        return 0
+    if spec["worker_class"] == "sync" and spec["threads"] == 1:
+        return 0
+    return 16
+
+
+_MEMORY = re.compile(r"^([0-9]{1,7})([MG]?)\Z", re.IGNORECASE)
+
+
+def _memory(where, value):
+    """A worker's memory limit in MiB: an integer (MiB) or a size such as 512M or 2G; 0 is off."""
+    if isinstance(value, bool):
+        _fail(where, "must be a size such as 512M or 1G, or 0 for none, got %r" % (value,))
+    match = _MEMORY.match(str(value))
+    if not match:
+        _fail(where, "must be a size such as 512M or 1G (MiB as a number), or 0 for none, got %r" % (value,))
+    mib = int(match.group(1)) * (1024 if match.group(2).upper() == "G" else 1)
+    low, high = LIMITS["memory_limit"]
+    if mib and not low <= mib <= high:
+        _fail(where, "must be from %dM to %dG, or 0 for none, got %r" % (low, high // 1024, value))
+    return mib
+
+
+def _memory_limits(mib, workers):
+    """systemd's limits for the whole service from the per-worker limit: above MemoryHigh
+    the kernel reclaims and throttles, at MemoryMax it kills; a worker above its own limit is
+    recycled first (the Gunicorn config's post_request; under uWSGI the entry module).
+    The master counts as a worker; the page cache the service fills counts too, hence the
+    margins (128 MiB, 256 MiB)."""
+    if not mib:
+        return []
+    return ["MemoryHigh=%dM" % ((workers + 1) * mib + 128), "MemoryMax=%dM" % ((workers + 2) * mib + 256)]
 
 
 def _sandbox(spec, home):

@@ -35,6 +35,12 @@ OWNED_BY_SPEC = {
     "processes": "workers",
     "workers": "workers",
     "threads": "threads",
+    "max-requests": "max_requests",
+    "max-requests-delta": "max_requests_jitter",
+    "reload-on-rss": "memory_limit",
+    "disable-logging": "access_log",
+    "req-logger": "access_log",
+    "harakiri": "timeout",
 }
 # Never under systemd or in production, whatever the user allows.
 REFUSED = {

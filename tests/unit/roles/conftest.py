@@ -41,6 +41,8 @@ PLAYBOOK = """
     uwsgi_app: "{{{{ app_input }}}}"
     nginx_listen_port: 80
     nginx_listen_ipv6: true
+    # What roles/nginx/vars/main.yml makes of its defaults (buffer 64k, flush 5s).
+    __nginx_access_log_options: combined buffer=64k flush=5s
   tasks:
     - ansible.builtin.include_vars: {root}/roles/{role}/vars/main.yml
       loop: [app, gunicorn, uwsgi]

@@ -107,3 +107,47 @@ def test_package_sources_are_named_in_the_requirements_file(render, source, line
     text = render(app, ["requirements.txt"])["requirements.txt"]
     assert [line for line in text.splitlines() if line and not line.startswith("#")] == lines
     assert ("0123456789abcdef0123456789abcdef01234567" in text) == bool(source.get("src"))
+
+
+GUARD_RUN = """
+import json, os, runpy, signal, sys
+sys.path.insert(0, %r)
+signals = []
+signal.signal(signal.SIGHUP, lambda number, frame: signals.append(number))
+application = runpy.run_path(%r)["application"]
+statuses = []
+body = application({}, lambda status, headers: statuses.append(status))
+chunks = list(body)
+getattr(body, "close", lambda: None)()
+body = application({}, lambda status, headers: statuses.append(status))
+getattr(body, "close", lambda: None)()
+print(json.dumps({"statuses": statuses, "chunks": [c.decode() for c in chunks], "signals": len(signals)}))
+"""
+WSGI_APP = """
+def application(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"hello"]
+"""
+
+
+@pytest.mark.parametrize(
+    ("server", "limit", "signals"),
+    [("uwsgi", "16M", 1), ("uwsgi", "64G", 0), ("uwsgi", 0, 0), ("gunicorn", "16M", 0)],
+)
+def test_a_uwsgi_worker_past_its_memory_limit_asks_to_be_recycled_once_its_request_ended(
+        render, tmp_path, server, limit, signals):
+    """Under uWSGI the entry module guards memory (SIGHUP: finish and leave); this Python holds
+    more than 16 MiB. Under Gunicorn the config's post_request does it, so nothing here."""
+    app = {"name": "shop", "source": {"type": "local", "path": "/src"}, "entry": "plainwsgi:application",
+           "server": server, "memory_limit": limit}
+    rendered = render(app, ["app.env", "pyops_wsgi_entry.py"], overrides={"env_file": str(tmp_path / "app.env")})
+    for name, text in rendered.items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / "plainwsgi.py").write_text(WSGI_APP)
+    code = GUARD_RUN % (str(tmp_path), str(tmp_path / "pyops_wsgi_entry.py"))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout)
+    # The answer is untouched; the worker asks once, however many requests end after.
+    assert outcome == {"statuses": ["200 OK", "200 OK"], "chunks": ["hello"], "signals": signals}
+    assert ("over memory_limit (16 MiB): recycled" in result.stderr) is bool(signals)

@@ -41,14 +41,15 @@ def shop(render, tmp_path_factory):
         ("bind", ["unix:/run/shop/gunicorn.sock", "127.0.0.1:8000"]),
         ("umask", 0o117),
         ("protocol", "uwsgi"),
-        ("workers", 5),
+        # gthread: one worker per core (2 here), 4 threads each.
+        ("workers", 2),
         ("worker_class", "gthread"),
         ("threads", 4),
         ("timeout", 30),
         ("graceful_timeout", 30),
-        ("max_requests", 1000),
-        ("max_requests_jitter", 100),
-        ("accesslog", "/var/log/shop/access.log"),
+        ("max_requests", 0),
+        ("max_requests_jitter", 0),
+        ("accesslog", None),
         ("control_socket_disable", True),
         ("preload_app", False),
     ],
@@ -142,3 +143,63 @@ def test_unit_is_sandboxed(shop):
 def test_unit_without_sandbox(render):
     unit = render(dict(SHOP, sandbox=False), ["gunicorn.service"])["gunicorn.service"]
     assert "ProtectSystem" not in unit and "[Install]" in unit
+
+
+def test_the_apps_own_request_log_is_a_file_when_asked(render, tmp_path):
+    rendered = render(dict(SHOP, access_log=True), ["gunicorn.conf.py"])
+    path = tmp_path / "gunicorn.conf.py"
+    path.write_text(rendered["gunicorn.conf.py"])
+    assert runpy.run_path(str(path))["accesslog"] == "/var/log/shop/access.log"
+
+
+@pytest.mark.parametrize(("limit", "recycled"), [("16M", True), ("64G", False)])
+def test_a_worker_past_its_memory_limit_leaves_after_its_request(render, tmp_path, limit, recycled):
+    """The hook reads this process's own resident memory: pytest holds more than 16 MiB."""
+    rendered = render(dict(SHOP, memory_limit=limit), ["gunicorn.conf.py", "gunicorn.service"])
+    path = tmp_path / "gunicorn.conf.py"
+    path.write_text(rendered["gunicorn.conf.py"])
+    messages = []
+    log = types.SimpleNamespace(warning=lambda text, *args: messages.append(text % args))
+    worker = types.SimpleNamespace(alive=True, pid=os.getpid(), log=log)
+    runpy.run_path(str(path))["post_request"](worker, None, {}, None)
+    assert worker.alive is not recycled
+    assert bool(messages) is recycled
+    if recycled:
+        assert "over memory_limit (16 MiB): recycled" in messages[0]
+    mib = 16 if recycled else 65536
+    # 2 workers (gthread on 2 cores) and the master, and margins for the page cache.
+    assert "MemoryHigh=%dM" % (3 * mib + 128) in rendered["gunicorn.service"].splitlines()
+    assert "MemoryMax=%dM" % (4 * mib + 256) in rendered["gunicorn.service"].splitlines()
+
+
+def test_without_a_memory_limit_there_is_no_guard(render, tmp_path):
+    rendered = render(dict(SHOP, memory_limit=0), ["gunicorn.conf.py", "gunicorn.service"])
+    path = tmp_path / "gunicorn.conf.py"
+    path.write_text(rendered["gunicorn.conf.py"])
+    assert "post_request" not in runpy.run_path(str(path))
+    assert "MemoryHigh" not in rendered["gunicorn.service"] and "MemoryMax" not in rendered["gunicorn.service"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "keepalive"),
+    [
+        ({"worker_class": "sync", "threads": 1, "protocol": "http"}, None),
+        ({"worker_class": "gthread", "protocol": "http"}, ("keepalive 16;", "keepalive_timeout 1s;")),
+        ({"worker_class": "gthread", "protocol": "http", "keepalive": 10}, ("keepalive 16;", "keepalive_timeout 9s;")),
+        ({"worker_class": "gthread", "protocol": "http", "keepalive": 0}, None),
+    ],
+)
+def test_nginx_keeps_upstream_connections_only_to_workers_that_keep_them(render, overrides, keepalive):
+    conf = render(dict(SHOP, **overrides), ["nginx.conf"])["nginx.conf"]
+    upstream = conf[conf.index("upstream wsgi_shop {"):]
+    upstream = [line.strip() for line in upstream[:upstream.index("}")].splitlines()]
+    if keepalive is None:
+        assert not [line for line in upstream if line.startswith("keepalive")]
+    else:
+        for line in keepalive:
+            assert line in upstream, upstream
+
+
+def test_nginx_logs_each_request_once_in_blocks(shop, render):
+    conf = render(SHOP, ["nginx.conf"])["nginx.conf"]
+    assert "access_log /var/log/nginx/wsgi-shop.access.log combined buffer=64k flush=5s;" in conf

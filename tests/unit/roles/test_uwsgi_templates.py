@@ -31,7 +31,6 @@ DJANGO = {
         "stats": "127.0.0.1:1717",
         "harakiri-verbose": True,
         "log-maxsize": 10485760,
-        "disable-logging": True,
         "limit-as": 512,
         "ignore-sigpipe": True,
     },
@@ -76,7 +75,10 @@ def django(render):
         ("die-on-term", "true"),
         ("harakiri", "60"),
         ("max-requests", "5000"),
-        ("max-requests-delta", "100"),
+        # A tenth of max_requests unless given.
+        ("max-requests-delta", "500"),
+        # Requests are logged by nginx.
+        ("disable-logging", "true"),
         ("reload-mercy", "30"),
         ("socket", "/run/flaskapp/uwsgi.sock"),
         ("chmod-socket", "660"),
@@ -196,3 +198,17 @@ def test_source_build_reloads_its_own_binary(render):
 def test_own_unit_has_no_uid_lines(flask):
     keys = dict(parse_ini(flask["uwsgi.ini"]))
     assert "uid" not in keys and "chown-socket" not in keys
+
+
+def test_uwsgi_logs_requests_to_a_file_only_when_asked(render):
+    pairs = parse_ini(render(dict(FLASK, access_log=True, memory_limit=0), ["uwsgi.ini"])["uwsgi.ini"])
+    assert ("req-logger", "file:/var/log/flaskapp/access.log") in pairs
+    assert "disable-logging" not in dict(pairs) and "reload-on-rss" not in dict(pairs)
+    assert "reload-on-rss" not in dict(parse_ini(render(FLASK, ["uwsgi.ini"])["uwsgi.ini"]))
+    assert "memory-report" not in dict(pairs)
+
+
+def test_uwsgi_unit_bounds_the_service_memory(flask):
+    lines = flask["uwsgi.service"].splitlines()
+    # 4 processes of 1 GiB each and the master: throttled above 5 GiB, killed at 6 GiB (and margins).
+    assert "MemoryHigh=5248M" in lines and "MemoryMax=6400M" in lines

@@ -1,7 +1,9 @@
-"""A small Flask app built with an application factory: a page, JSON, a health route."""
+"""A small Flask app built with an application factory: a page, JSON, a health route,
+and a route that waits 50 ms, as an app waiting on a database would (benchmarks/serving.py)."""
 
 import os
 import pwd
+import time
 
 from flask import Flask, jsonify, request
 
@@ -30,6 +32,12 @@ def create_app(greeting=None):
             pid=os.getpid(),
             scheme=request.scheme,
         )
+
+    @app.get("/api/wait")
+    def wait():
+        # An I/O-bound request: the worker (or thread) waits, the CPU does not.
+        time.sleep(0.05)
+        return jsonify(waited_ms=50)
 
     @app.get("/healthz")
     def health():

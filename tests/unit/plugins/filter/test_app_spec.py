@@ -41,24 +41,120 @@ def test_minimal_spec_gets_defaults_and_derived_values():
         "name": "wsgi_hello",
         "servers": ["unix:/run/hello/gunicorn.sock"],
         "pass": "proxy_pass",
+        "keepalive": 0,
+        "keepalive_timeout": 1,
     }
     assert spec["control_socket"] is True
-    assert spec["max_requests"] == 1000
+    # Serving speed: no recycling by count, a memory guard instead, requests logged by nginx only.
+    assert (spec["max_requests"], spec["max_requests_jitter"], spec["threads"]) == (0, 0, 1)
+    assert spec["memory_limit"] == 1024
+    assert spec["systemd_limits"] == ["MemoryHigh=6272M", "MemoryMax=7424M"]
+    assert spec["access_log"] is False
+
+
+@pytest.mark.parametrize(
+    ("overrides", "workers", "threads"),
+    [
+        ({}, 5, 1),
+        ({"worker_class": "gthread"}, 2, 4),
+        ({"worker_class": "gthread", "threads": 8}, 2, 8),
+        ({"server": "uwsgi"}, 2, 4),
+        ({"server": "uwsgi", "workers": 3, "threads": 1}, 3, 1),
+        ({"threads": "0", "workers": "0"}, 5, 1),
+    ],
+)
+def test_workers_and_threads_default_per_server(overrides, workers, threads):
+    (spec,) = app_specs([app(**overrides)], cpu_count=2)
+    assert (spec["workers"], spec["threads"]) == (workers, threads)
+    # A normalized spec normalizes to itself.
+    assert app_specs([spec], cpu_count=2) == [spec]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "keepalive"),
+    [
+        ({}, 0),
+        ({"worker_class": "gthread"}, 16),
+        ({"threads": 4}, 16),
+        ({"worker_class": "gevent"}, 16),
+        ({"worker_class": "gthread", "keepalive": 0}, 0),
+        ({"worker_class": "gthread", "protocol": "uwsgi"}, 0),
+        ({"server": "uwsgi"}, 0),
+        ({"server": "uwsgi", "protocol": "http"}, 0),
+        ({"server": "uwsgi", "protocol": "fastcgi"}, 0),
+    ],
+)
+def test_nginx_keeps_connections_only_to_workers_that_keep_them(overrides, keepalive):
+    (spec,) = app_specs([app(**overrides)], cpu_count=2)
+    assert spec["upstream"]["keepalive"] == keepalive
+    assert spec["upstream"]["keepalive_timeout"] == max(1, spec["keepalive"] - 1)
+
+
+@pytest.mark.parametrize(
+    ("value", "mib", "limits"),
+    [
+        ("512M", 512, ["MemoryHigh=3200M", "MemoryMax=3840M"]),
+        ("2g", 2048, ["MemoryHigh=12416M", "MemoryMax=14592M"]),
+        (300, 300, ["MemoryHigh=1928M", "MemoryMax=2356M"]),
+        ("16M", 16, ["MemoryHigh=224M", "MemoryMax=368M"]),
+        (0, 0, []),
+        ("0", 0, []),
+    ],
+)
+def test_memory_limit_is_per_worker_and_bounds_the_service(value, mib, limits):
+    (spec,) = app_specs([app(memory_limit=value)], cpu_count=2)
+    assert (spec["memory_limit"], spec["systemd_limits"]) == (mib, limits)
+    assert app_specs([spec], cpu_count=2) == [spec]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("1T", "(hello).memory_limit: must be a size such as 512M or 1G (MiB as a number), or 0 for none, got '1T'"),
+        ("lots", "(hello).memory_limit: must be a size such as 512M"),
+        (True, "(hello).memory_limit: must be a size such as 512M or 1G, or 0 for none, got True"),
+        ("8M", "(hello).memory_limit: must be from 16M to 1024G, or 0 for none, got '8M'"),
+        ("2000G", "(hello).memory_limit: must be from 16M to 1024G, or 0 for none, got '2000G'"),
+        ("512M\n", "(hello).memory_limit: must be a size"),
+        ("512 M", "(hello).memory_limit: must be a size"),
+    ],
+)
+def test_bad_memory_limits_name_the_key(value, message):
+    with pytest.raises(AnsibleFilterError) as caught:
+        app_specs([app(memory_limit=value)], cpu_count=2)
+    assert message in str(caught.value)
+
+
+def test_max_requests_keeps_a_jitter_of_a_tenth_unless_given():
+    (spec,) = app_specs([app(max_requests=5000)], cpu_count=2)
+    assert spec["max_requests_jitter"] == 500
+    (spec,) = app_specs([app(max_requests=5000, max_requests_jitter=7)], cpu_count=2)
+    assert spec["max_requests_jitter"] == 7
+
+
+def test_access_log_is_a_boolean():
+    (spec,) = app_specs([app(access_log="yes")], cpu_count=2)
+    assert spec["access_log"] is True
+    with pytest.raises(AnsibleFilterError) as caught:
+        app_specs([app(access_log="sometimes")], cpu_count=2)
+    assert "(hello).access_log:" in str(caught.value)
 
 
 @pytest.mark.parametrize(
     ("overrides", "key", "expected"),
     [
         ({"protocol": "uwsgi"}, "upstream", {
-            "name": "wsgi_hello_api", "servers": ["unix:/run/hello-api/gunicorn.sock"], "pass": "uwsgi_pass"}),
+            "name": "wsgi_hello_api", "servers": ["unix:/run/hello-api/gunicorn.sock"], "pass": "uwsgi_pass",
+            "keepalive": 0, "keepalive_timeout": 1}),
         ({"workers": "3"}, "workers", 3),
         ({"workers": 0}, "workers", 9),
         ({"control_socket": "no"}, "control_socket", False),
         ({"server": "uwsgi"}, "upstream", {
-            "name": "wsgi_hello_api", "servers": ["unix:/run/hello-api/uwsgi.sock"], "pass": "uwsgi_pass"}),
+            "name": "wsgi_hello_api", "servers": ["unix:/run/hello-api/uwsgi.sock"], "pass": "uwsgi_pass",
+            "keepalive": 0, "keepalive_timeout": 1}),
         ({"server": "uwsgi", "protocol": "fastcgi", "bind": ["unix", "127.0.0.1:9000"]}, "upstream", {
             "name": "wsgi_hello_api", "servers": ["unix:/run/hello-api/uwsgi.sock", "127.0.0.1:9000"],
-            "pass": "fastcgi_pass"}),
+            "pass": "fastcgi_pass", "keepalive": 0, "keepalive_timeout": 1}),
         ({"server": "uwsgi", "protocol": "router", "bind": "0.0.0.0:9090"}, "addresses", ["0.0.0.0:9090"]),
         ({"server": "uwsgi", "uwsgi_options": {"chmod-socket": 666}, "uwsgi_allow_world_socket": True},
          "uwsgi_options", {"chmod-socket": "666"}),
@@ -184,7 +280,11 @@ def test_normalizing_twice_changes_nothing():
         ([app(workers=-1)], "(hello).workers: must be 0 or more, got -1"),
         ([app(workers="many")], "(hello).workers: must be a whole number, got 'many'"),
         ([app(workers=True)], "(hello).workers: must be a whole number"),
-        ([app(threads=0)], "(hello).threads: must be 1 or more"),
+        ([app(threads=-1)], "(hello).threads: must be 0 or more"),
+        ([app(server="uwsgi", uwsgi_options={"disable-logging": False})],
+         "(hello).uwsgi_options.disable-logging:"),
+        ([app(server="uwsgi", uwsgi_options={"reload-on-rss": 100})], "(hello).uwsgi_options.reload-on-rss:"),
+        ([app(server="uwsgi", uwsgi_options={"max-requests": 100})], "(hello).uwsgi_options.max-requests:"),
         ([app(worker_class="eventlet")], "(hello).worker_class: must be one of sync, gthread"),
         ([app(protocol="fastcgi")], "(hello).protocol: must be one of http, uwsgi with server gunicorn"),
         ([app(server="uwsgi", protocol="h2")], "(hello).protocol: must be one of uwsgi, http, fastcgi, router"),
@@ -219,7 +319,7 @@ def test_normalizing_twice_changes_nothing():
         ([app(content_security_policy='default-src "self"')], "(hello).content_security_policy: may not hold double"),
         ([app(websocket="maybe")], "(hello).websocket: must be true or false"),
         ([app(protocol="uwsgi", websocket=True)], "(hello).websocket: needs an app nginx reaches over HTTP"),
-        ([app(uwsgi_options={"harakiri": 30})], "(hello).uwsgi_options: only apply with server: uwsgi"),
+        ([app(uwsgi_options={"harakiri-verbose": True})], "(hello).uwsgi_options: only apply with server: uwsgi"),
         ([app(server="uwsgi", uwsgi_options={"chmod-socket": 666})],
          "(hello).uwsgi_options.chmod-socket: 666 lets every local user talk to the app"),
         ([app(server="uwsgi", uwsgi_options={"chmod-socket": True})], "uwsgi_options.chmod-socket: true lets every"),

@@ -1,0 +1,268 @@
+"""Serving speed of the deployed stacks beside the same servers run by hand, side by side.
+
+    serving.py --container pyops-serving
+
+`playbooks/deploy.yml` deploys the example app (benchmarks/serving/hosts.yml) under
+every app server the collection offers, each with its defaults, into one container
+(tests/harness/target.sh). Beside them, in the same container and from the same
+code and venv, references started by hand: each server direct on loopback TCP;
+each server behind an nginx of its own (`access_log off`, unix socket), tuned as a
+careful user would (no request log in the app server, no worker recycling, the
+deployed worker and thread counts); and that nginx's own `return 200`, the front
+end's limit.
+
+wrk (Debian's package) runs in the container's network namespace, so the target
+is the container's loopback and Docker's port proxy stays out of the figure; wrk
+is pinned to CPU 0 and the container to CPU 1. Targets are interleaved, --rounds
+rounds of --seconds each after a short warm-up; the figures are the medians.
+
+Two routes: `/` (CPU-bound: a small page) and `/api/wait` (I/O-bound: a 50 ms
+sleep), where the figure is the share of slot capacity reached: workers x threads
+requests at once, each 0.05 s. Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import pathlib
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = pathlib.Path(__file__).resolve().parent
+ROOT = HERE.parent
+REF = "/run/pyops-ref"
+WAIT_SECONDS = 0.05
+
+# name, server, how it is reached (port, Host header), deployed or by hand.
+CPU_TARGETS = (
+    ("nginx return 200 (by hand)", None, 8100, None),
+    ("gunicorn direct (by hand)", "gunicorn", 9101, None),
+    ("nginx -> gunicorn (by hand)", "gunicorn", 8101, None),
+    ("nginx -> gunicorn (deployed)", "gunicorn", 80, "g.serving.test"),
+    ("uwsgi direct (by hand)", "uwsgi", 9102, None),
+    ("nginx -> uwsgi (by hand)", "uwsgi", 8102, None),
+    ("nginx -> uwsgi (deployed)", "uwsgi", 80, "u.serving.test"),
+)
+APPS = {"gunicorn": "serve-g", "uwsgi": "serve-u"}
+
+NGINX_CONF = """
+worker_processes auto;
+pid {ref}/nginx.pid;
+error_log {ref}/nginx-error.log;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    server {{ listen 127.0.0.1:8100; location / {{ return 200 "ok\\n"; }} }}
+    upstream ref_gunicorn {{ server unix:{ref}/gunicorn.sock; }}
+    server {{
+        listen 127.0.0.1:8101;
+        location / {{ proxy_set_header Host $host; proxy_pass http://ref_gunicorn; }}
+    }}
+    server {{
+        listen 127.0.0.1:8102;
+        location / {{ include /etc/nginx/uwsgi_params; uwsgi_pass unix:{ref}/uwsgi.sock; }}
+    }}
+}}
+"""
+
+
+def sh(args, command, check=True):
+    """Run a shell command in the container; return its output."""
+    result = subprocess.run(["docker", "exec", args.container, "bash", "-c", command],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+    if check and result.returncode != 0:
+        raise SystemExit("serving: in the container, %r failed:\n%s" % (command, result.stdout[-3000:]))
+    return result.stdout
+
+
+def deploy(args):
+    command = [str(pathlib.Path(sys.executable).parent / "ansible-playbook"), "-i", str(HERE / "serving" / "hosts.yml"),
+               "-e", "serving_container=%s" % args.container, str(ROOT / "playbooks" / "deploy.yml")]
+    result = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+    if result.returncode != 0:
+        sys.stdout.write(result.stdout[-6000:])
+        raise SystemExit("serving: the deploy failed (rc %d)" % result.returncode)
+
+
+def deployed_concurrency(args):
+    """{server: (workers, threads)} as the deploy wrote them."""
+    gunicorn = sh(args, "cat /etc/pyops-wsgi/serve-g/gunicorn.conf.py")
+    uwsgi = sh(args, "cat /etc/pyops-wsgi/serve-u/uwsgi.ini")
+
+    def number(pattern, text):
+        return int(re.search(pattern, text, re.MULTILINE).group(1))
+
+    return {
+        "gunicorn": (number(r"^workers = (\d+)", gunicorn), number(r"^threads = (\d+)", gunicorn)),
+        "uwsgi": (number(r"^processes = (\d+)", uwsgi), number(r"^threads = (\d+)", uwsgi)),
+    }
+
+
+def start_references(args, concurrency):
+    """The same servers by hand, from the deployed code and venvs, and an nginx of their own."""
+    g_workers, g_threads = concurrency["gunicorn"]
+    u_workers, u_threads = concurrency["uwsgi"]
+    gunicorn = ("cd /srv/serve-g/current && venv/bin/gunicorn --daemon --no-control-socket --umask 0 "
+                "--workers %d --threads %d --pid %s/gunicorn-%%s.pid --bind %%s 'hello:create_app()'"
+                % (g_workers, g_threads, REF))
+    uwsgi = ("/srv/serve-u/current/venv/bin/uwsgi --master --processes %d --threads %d --enable-threads "
+             "--lazy-apps --disable-logging --chdir /srv/serve-u/current --pythonpath /srv/serve-u/current "
+             "--wsgi-file %s/ref_app.py --pidfile %s/uwsgi-%%s.pid --daemonize %s/uwsgi-%%s.log %%s"
+             % (u_workers, u_threads, REF, REF, REF))
+    script = "\n".join((
+        "set -e",
+        "mkdir -p %s" % REF,
+        "printf 'from hello import create_app\\napplication = create_app()\\n' > %s/ref_app.py" % REF,
+        "cat > %s/nginx.conf <<'EOF'\n%s\nEOF" % (REF, NGINX_CONF.format(ref=REF)),
+        gunicorn % ("direct", "127.0.0.1:9101"),
+        gunicorn % ("nginx", "unix:%s/gunicorn.sock" % REF),
+        # HTTP/1.1 with keep-alive, as wrk speaks (http-socket closes each connection).
+        uwsgi % ("direct", "direct", "--http11-socket 127.0.0.1:9102"),
+        uwsgi % ("nginx", "nginx", "--socket %s/uwsgi.sock --chmod-socket=666" % REF),
+        "nginx -c %s/nginx.conf" % REF,
+    ))
+    sh(args, script)
+    # Wait until each answers; a refused connection is retried like a wrong answer.
+    check = ("python3 - <<'EOF'\nimport sys, time, urllib.request\n"
+             "for port in (8100, 9101, 8101, 9102, 8102):\n"
+             "    for _ in range(120):\n"
+             "        try:\n"
+             "            if urllib.request.urlopen('http://127.0.0.1:%d/' % port, timeout=2).status == 200:\n"
+             "                break\n"
+             "        except OSError:\n"
+             "            pass\n"
+             "        time.sleep(0.5)\n"
+             "    else:\n"
+             "        sys.exit('port %d never answered' % port)\n"
+             "EOF")
+    sh(args, check)
+
+
+def stop_references(args):
+    sh(args, "for p in %s/*.pid; do kill \"$(cat \"$p\")\" 2>/dev/null || true; done" % REF, check=False)
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk(args, pid, port, host, path, seconds):
+    """One wrk run against the container's loopback; {rps, p50, p99, errors, requests}."""
+    command = ["nsenter", "-t", str(pid), "-n", "taskset", "-c", "0", "wrk", "-t2", "-c%d" % args.connections,
+               "-d%ds" % seconds, "--latency", "--timeout", "10s"]
+    if host:
+        command += ["-H", "Host: %s" % host]
+    command.append("http://127.0.0.1:%d%s" % (port, path))
+    output = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=True).stdout
+
+    def latency(percent):
+        match = re.search(r"^\s+%d%%\s+([0-9.]+)(us|ms|s)\s*$" % percent, output, re.MULTILINE)
+        return float(match.group(1)) * _UNITS[match.group(2)]
+
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([0-9.]+)", output).group(1)),
+        "p50": latency(50),
+        "p99": latency(99),
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+        "errors": (sum(int(n) for n in socket_errors.groups()) if socket_errors else 0)
+        + (int(non_2xx.group(1)) if non_2xx else 0),
+    }
+
+
+def median(runs, key):
+    return statistics.median(run[key] for run in runs)
+
+
+def machine():
+    model = ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo.read(), re.MULTILINE).group(1)
+    except (OSError, AttributeError):
+        pass
+    return "%s, %d cores (%s), %s" % (platform.node() or "this machine", os.cpu_count() or 0, model or "cpu?",
+                                      platform.platform(terse=True))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    parser.add_argument("--container", default="pyops-serving")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--seconds", type=int, default=10, help="length of each measured run")
+    parser.add_argument("--warmup", type=int, default=3, help="length of each target's warm-up run")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--no-deploy", dest="deploy", action="store_false", help="the apps are deployed already")
+    args = parser.parse_args(argv)
+    for tool in ("wrk", "nsenter", "taskset"):
+        if not shutil.which(tool):
+            raise SystemExit("serving: %s is missing (make bench-serving installs wrk)" % tool)
+
+    if args.deploy:
+        started = time.monotonic()
+        deploy(args)
+        print("deployed serve-g (Gunicorn) and serve-u (uWSGI), defaults: %.0f s" % (time.monotonic() - started),
+              flush=True)
+    concurrency = deployed_concurrency(args)
+    pid = subprocess.run(["docker", "inspect", "-f", "{{.State.Pid}}", args.container], stdout=subprocess.PIPE,
+                         text=True, check=True).stdout.strip()
+    stop_references(args)
+    start_references(args, concurrency)
+    subprocess.run(["docker", "update", "--cpuset-cpus", "1", args.container], check=True, capture_output=True)
+    try:
+        io_targets = [("nginx -> %s (deployed)" % server, server, 80, host)
+                      for _name, server, _port, host in CPU_TARGETS if host]
+        runs = {}
+        for route, targets in (("/", CPU_TARGETS), ("/api/wait", io_targets)):
+            for name, _server, port, host in targets:
+                wrk(args, pid, port, host, route, args.warmup)
+            for _round in range(args.rounds):
+                for name, _server, port, host in targets:
+                    runs.setdefault((route, name), []).append(wrk(args, pid, port, host, route, args.seconds))
+    finally:
+        subprocess.run(["docker", "update", "--cpuset-cpus", "0-%d" % ((os.cpu_count() or 1) - 1), args.container],
+                       check=False, capture_output=True)
+        stop_references(args)
+
+    print()
+    print("serving, %s; %s" % (datetime.date.today().isoformat(), machine()))
+    print("wrk -t2 -c%d, %d rounds of %d s, interleaved; wrk on CPU 0, the container on CPU 1; medians"
+          % (args.connections, args.rounds, args.seconds))
+    print("defaults deployed: Gunicorn %d workers x %d threads, uWSGI %d processes x %d threads"
+          % (concurrency["gunicorn"] + concurrency["uwsgi"]))
+    print()
+    print("route / (CPU-bound)")
+    print("| stack | requests/s | p50 ms | p99 ms | errors | deployed / by hand behind nginx |")
+    print("|---|---|---|---|---|---|")
+    for name, server, _port, host in CPU_TARGETS:
+        result = runs[("/", name)]
+        ratio = ""
+        if host:
+            reference = runs[("/", "nginx -> %s (by hand)" % server)]
+            ratio = "%.2fx requests/s, %.2fx p99" % (median(result, "rps") / median(reference, "rps"),
+                                                       median(result, "p99") / median(reference, "p99"))
+        print("| %s | %.0f | %.1f | %.1f | %d | %s |" % (name, median(result, "rps"), median(result, "p50"),
+                                                        median(result, "p99"), sum(r["errors"] for r in result), ratio))
+    print()
+    print("route /api/wait (I/O-bound, 50 ms a request)")
+    print("| stack | slots | requests/s | slot capacity | share | p99 ms | errors |")
+    print("|---|---|---|---|---|---|---|")
+    for name, server, _port, _host in io_targets:
+        result = runs[("/api/wait", name)]
+        workers, threads = concurrency[server]
+        capacity = workers * threads / WAIT_SECONDS
+        print("| %s | %d | %.0f | %.0f | %.0f %% | %.1f | %d |" % (
+            name, workers * threads, median(result, "rps"), capacity, 100 * median(result, "rps") / capacity,
+            median(result, "p99"), sum(r["errors"] for r in result)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
