@@ -246,10 +246,12 @@ def main(argv=None):
         ratio = ""
         if host:
             reference = runs[("/", "nginx -> %s (by hand)" % server)]
-            ratio = "%.2fx requests/s, %.2fx p99" % (median(result, "rps") / median(reference, "rps"),
-                                                       median(result, "p99") / median(reference, "p99"))
-        print("| %s | %.0f | %.1f | %.1f | %d | %s |" % (name, median(result, "rps"), median(result, "p50"),
-                                                        median(result, "p99"), sum(r["errors"] for r in result), ratio))
+            rps_ratio = median(result, "rps") / median(reference, "rps")
+            p99_ratio = median(result, "p99") / median(reference, "p99")
+            ratio = "%.2fx requests/s, %.2fx p99" % (rps_ratio, p99_ratio)
+        errors = sum(r["errors"] for r in result)
+        print("| %s | %.0f | %.1f | %.1f | %d | %s |" % (
+            name, median(result, "rps"), median(result, "p50"), median(result, "p99"), errors, ratio))
     print()
     print("route /api/wait (I/O-bound, 50 ms a request)")
     print("| stack | slots | requests/s | slot capacity | share | p99 ms | errors |")
