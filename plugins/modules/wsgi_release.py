@@ -78,7 +78,8 @@ options:
     default: []
   owner:
     description:
-      - Owner of the shared folders and files (the app's user; the app writes there).
+      - Owner of the shared folders and files, and of the release's links to them (the app's user; the app
+        writes there). nginx follows a link below a served folder only to a file of the link's owner.
     type: str
   group:
     description:
@@ -392,8 +393,28 @@ def _check_served(module, params, release):
                                  "the app's own code or shared folder" % (name, real))
 
 
+def _own_shared_links(module, params, release):
+    """Give the release's links into PATH/shared to the app's user; True if one was another's.
+
+    nginx follows a link below a served folder only to a file of the link's own owner, and the
+    shared files are the app user's. Releases built before the links were theirs are fixed here."""
+    if not params["owner"]:
+        return False
+    app_uid = _ids(module, params["owner"], None)[0]
+    changed = False
+    for name in params["shared_dirs"] + params["shared_files"]:
+        inside = os.path.join(release, name.strip("/"))
+        if os.path.islink(inside) and os.lstat(inside).st_uid != app_uid:
+            changed = True
+            if not module.check_mode:
+                os.lchown(inside, app_uid, -1)
+    return changed
+
+
 def _link_shared(path, release, names, is_dir, app_uid, gid):
-    """Replace each name in the release by a link into PATH/shared, seeding a new shared path."""
+    """Replace each name in the release by a link into PATH/shared, seeding a new shared path.
+
+    The link is the app user's, as what it points to is (see _own_shared_links)."""
     for name in names:
         name = name.strip("/")
         inside = os.path.join(release, name)
@@ -415,6 +436,7 @@ def _link_shared(path, release, names, is_dir, app_uid, gid):
             os.unlink(inside)
         os.makedirs(os.path.dirname(inside), exist_ok=True)
         os.symlink(shared, inside)
+        os.lchown(inside, app_uid, gid)
 
 
 def build(module, params):
@@ -432,6 +454,7 @@ def build(module, params):
     changed = release_id not in markers
     if not changed:
         _check_served(module, params, folder)
+        owned = _own_shared_links(module, params, folder)
         if markers[release_id].get("failed"):
             # Built again: it gets another chance (the environment it failed with may have been fixed).
             if not module.check_mode:
@@ -439,7 +462,8 @@ def build(module, params):
                 marker.pop("failed", None)
                 _write_json(os.path.join(folder, _MARKER), marker)
             return True, release_id, {}
-    if changed and not module.check_mode:
+        return owned, release_id, {}
+    if not module.check_mode:
         app_uid, gid = _ids(module, params["owner"], params["group"])
         os.makedirs(os.path.join(path, "releases"), mode=0o750, exist_ok=True)
         temporary = os.path.join(path, "releases", ".tmp-%s-%d" % (release_id, os.getpid()))

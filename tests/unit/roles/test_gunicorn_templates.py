@@ -203,3 +203,11 @@ def test_nginx_keeps_upstream_connections_only_to_workers_that_keep_them(render,
 def test_nginx_logs_each_request_once_in_blocks(shop, render):
     conf = render(SHOP, ["nginx.conf"])["nginx.conf"]
     assert "access_log /var/log/nginx/wsgi-shop.access.log combined buffer=64k flush=5s;" in conf
+
+
+def test_nginx_follows_a_link_below_a_static_folder_only_to_the_links_owners_files(render):
+    app = dict(SHOP, static=[{"url": "/static/", "path": "shop/static"}, {"url": "/media/", "path": "/srv/shop/shared/media"}])
+    conf = render(app, ["nginx.conf"])["nginx.conf"]
+    for folder in ("/srv/shop/current/shop/static", "/srv/shop/shared/media"):
+        block = conf.split("alias %s/;" % folder, 1)[1].split("}", 1)[0]
+        assert "disable_symlinks if_not_owner from=%s;" % folder in block, conf

@@ -32,3 +32,19 @@ def test_only_changed_files_are_recorded_with_their_backups_and_no_content():
 def test_a_non_list_is_refused():
     with pytest.raises(AnsibleFilterError, match="expects a list"):
         changed_files({"changed": True}, "shop")
+
+
+def test_key_and_certificate_results_are_recorded_by_their_filename():
+    results = [
+        {"changed": True, "filename": "/etc/ssl/pyops-wsgi/shop/privkey.pem",
+         "backup_file": "/etc/ssl/pyops-wsgi/shop/privkey.pem.7.bak", "privatekey": "-----BEGIN PRIVATE KEY-----"},
+        {"changed": True, "filename": "/etc/ssl/pyops-wsgi/shop/fullchain.pem"},
+        {"changed": False, "filename": "/etc/ssl/pyops-wsgi/shop/chain.pem", "backup_file": "stale"},
+        {"changed": True},
+    ]
+    records = changed_files(results, "nginx")
+    assert records == [
+        {"app": "nginx", "dest": "/etc/ssl/pyops-wsgi/shop/privkey.pem", "backup": "/etc/ssl/pyops-wsgi/shop/privkey.pem.7.bak"},
+        {"app": "nginx", "dest": "/etc/ssl/pyops-wsgi/shop/fullchain.pem", "backup": ""},
+    ]
+    assert "PRIVATE KEY" not in repr(records)

@@ -335,3 +335,24 @@ def test_a_served_path_through_the_releases_venv_is_taken(tmp_path):
     failed, result = build(home, code(tmp_path / "src", "v1"), venv=str(home / "venvs" / "abc"),
                            served_paths=["venv/lib/site-packages/shop/static"])
     assert not failed, result
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving files to another user needs root")
+def test_the_links_into_the_shared_folder_are_the_app_users_and_old_ones_are_given_to_it(tmp_path):
+    import pwd
+    nobody = pwd.getpwnam("nobody").pw_uid
+    home, source = tmp_path / "app", code(tmp_path / "src", "v1", {"db.sqlite3": "empty"})
+    args = dict(shared_dirs=["media", "var/uploads"], shared_files=["db.sqlite3"], owner="nobody")
+    first = build(home, source, **args)[1]
+    release = home / "releases" / first["id"]
+    links = [release / "media", release / "var" / "uploads", release / "db.sqlite3"]
+    assert [os.lstat(link).st_uid for link in links] == [nobody] * 3
+    assert os.lstat(release / "pkg" / "__init__.py").st_uid == 0, "the code stays root's"
+    # A release built before the links were the app user's: given to it once, with changed.
+    for link in links:
+        os.lchown(link, 0, -1)
+    failed, fixed = build(home, source, **args)
+    assert not failed and fixed["changed"] is True and fixed["id"] == first["id"]
+    assert [os.lstat(link).st_uid for link in links] == [nobody] * 3
+    assert (release / "pkg" / "__init__.py").exists(), "the release is not built again"
+    assert build(home, source, **args)[1]["changed"] is False
