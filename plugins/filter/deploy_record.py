@@ -8,13 +8,13 @@ from ansible.errors import AnsibleFilterError
 
 
 def changed_files(results, app):
-    """Records {app, dest, backup} of the template results that changed a file.
+    """Records {app, dest, backup} of the task results that changed a file.
 
     results: registered results of tasks run with backup: true that name the file
     in dest (template, copy) or in filename (community.crypto's key and
     certificate modules); skipped ones and unchanged ones are left out. backup is
-    the copy of what was there before, or '' when the file is new. Only paths: no content of the results (an
-    environment file's diff holds secrets) is carried.
+    the copy of what was there before, or '' when the file is new. Only paths: no
+    content of the results (an environment file's diff holds secrets) is carried.
     """
     if not isinstance(results, list):
         raise AnsibleFilterError("changed_files: expects a list of registered results, got %r" % type(results).__name__)
