@@ -26,7 +26,7 @@ JOBS ?= 2
 PARALLEL := $(if $(filter-out 1,$(JOBS)),-n $(JOBS) --dist worksteal)
 SCENARIOS := $(notdir $(patsubst %/,%,$(dir $(wildcard molecule/*/molecule.yml))))
 
-.PHONY: help demo demo-clean test test-setup lint sanity unit molecule debian-tools engine image images venv venv-compat venv-tools bench-reload bench-redeploy bench-fleet bench-serving
+.PHONY: help demo demo-clean test test-setup lint sanity unit molecule debian-tools engine image images venv venv-compat venv-tools role-readmes bench-reload bench-redeploy bench-fleet bench-serving
 
 help:
 	@echo "make demo            deploy the example app into a local Debian 12 container"
@@ -35,6 +35,7 @@ help:
 	@echo "make lint            yamllint and ansible-lint (production profile)"
 	@echo "make sanity          ansible-test sanity (no ignore file), on a copy of the collection"
 	@echo "make unit            pytest unit tests"
+	@echo "make role-readmes    write each role's README.md from its argument specs"
 	@echo "make molecule        every molecule scenario: $(SCENARIOS)"
 	@echo "make molecule-NAME   one scenario, for example make molecule-default"
 	@echo "make bench-reload    failed requests during reloads vs restarts (uWSGI), printed"
@@ -111,6 +112,10 @@ sanity: venv debian-tools
 unit: venv
 	$(BIN)/pytest -q tests/unit
 
+# tests/unit/roles/test_role_docs.py fails while one differs.
+role-readmes: venv
+	$(BIN)/python tests/harness/role_readmes.py
+
 molecule: venv venv-compat venv-tools images
 	$(BIN)/pytest -v -p no:cacheprovider $(PARALLEL) tests/integration/test_molecule.py
 
@@ -128,8 +133,10 @@ test:
 
 # Failed requests during graceful reloads vs plain restarts, under a bounded load
 # through nginx (scenario uwsgi's instance, app u-socket). Prints figures, asserts nothing.
+# Molecule reads every scenario's molecule.yml, scenario default's image included.
 bench-reload: venv image
 	export PATH=$(BIN):$$PATH PYOPS_IMAGE_BOOKWORM=$$(tests/harness/base-image.sh bookworm); \
+	export PYOPS_DEFAULT_IMAGE=$$PYOPS_IMAGE_BOOKWORM; \
 	molecule create -s uwsgi && molecule prepare -s uwsgi && molecule converge -s uwsgi \
 	&& $(BIN)/python benchmarks/reload_under_load.py --container pyops-uwsgi-debian12 \
 		--unit wsgi-u-socket.service --url http://127.0.0.1:$${PYOPS_UWSGI_PORT:-18081}/api/info \
