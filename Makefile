@@ -18,6 +18,8 @@ PYTHON_COMPAT ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.11*/bin/python
 VENV_COMPAT := .venv-compat
 # Checkers we did not write (sslyze), for scenario hardened: the system's Python 3.
 VENV_TOOLS := .venv-tools
+# galaxy-importer, for `make galaxy` (requirements-galaxy.txt says why its own).
+VENV_GALAXY := .venv-galaxy
 BIN := $(CURDIR)/$(VENV)/bin
 COLLECTION_LINK := .ansible/collections/ansible_collections/pyops/wsgi
 # Molecule runs side by side (pytest-xdist): a run mostly waits on its instance.
@@ -26,7 +28,7 @@ JOBS ?= 2
 PARALLEL := $(if $(filter-out 1,$(JOBS)),-n $(JOBS) --dist worksteal)
 SCENARIOS := $(notdir $(patsubst %/,%,$(dir $(wildcard molecule/*/molecule.yml))))
 
-.PHONY: help demo demo-clean test test-setup lint sanity unit molecule debian-tools engine image images venv venv-compat venv-tools role-readmes bench-reload bench-redeploy bench-fleet bench-serving
+.PHONY: help demo demo-clean test test-setup lint sanity unit molecule debian-tools engine image images venv venv-compat venv-tools role-readmes galaxy venv-galaxy bench-reload bench-redeploy bench-fleet bench-serving
 
 help:
 	@echo "make demo            deploy the example app into a local Debian 12 container"
@@ -35,6 +37,7 @@ help:
 	@echo "make lint            yamllint and ansible-lint (production profile)"
 	@echo "make sanity          ansible-test sanity (no ignore file), on a copy of the collection"
 	@echo "make unit            pytest unit tests"
+	@echo "make galaxy          build the tarball and import it with galaxy-importer, offline"
 	@echo "make role-readmes    write each role's README.md from its argument specs"
 	@echo "make molecule        every molecule scenario: $(SCENARIOS)"
 	@echo "make molecule-NAME   one scenario, for example make molecule-default"
@@ -63,6 +66,13 @@ $(VENV_TOOLS)/.stamp: requirements-tools.txt
 	$(VENV_TOOLS)/bin/pip install --quiet $$(grep -E '^sslyze==' requirements-tools.txt)
 	touch $@
 
+$(VENV_GALAXY)/.stamp: requirements-galaxy.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed for the galaxy-importer venv" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV_GALAXY)
+	$(VENV_GALAXY)/bin/pip install --quiet --upgrade pip
+	$(VENV_GALAXY)/bin/pip install --quiet -r requirements-galaxy.txt
+	touch $@
+
 $(COLLECTION_LINK):
 	mkdir -p $(dir $@)
 	ln -sfn ../../../.. $@
@@ -70,6 +80,8 @@ $(COLLECTION_LINK):
 venv: $(VENV)/.stamp $(COLLECTION_LINK)
 
 venv-compat: $(VENV_COMPAT)/.stamp
+
+venv-galaxy: $(VENV_GALAXY)/.stamp
 
 # sslyze, which molecule's verify runs on the controller.
 venv-tools: $(VENV_TOOLS)/.stamp debian-tools
@@ -112,6 +124,11 @@ sanity: venv debian-tools
 unit: venv
 	$(BIN)/pytest -q tests/unit
 
+# What Galaxy checks on import (tests/galaxy/galaxy-importer.cfg), on the tarball
+# `ansible-galaxy collection build` makes; fails on any warning or error.
+galaxy: venv-galaxy
+	tests/harness/galaxy-import.sh $(VENV_GALAXY)/bin .cache/galaxy
+
 # tests/unit/roles/test_role_docs.py fails while one differs.
 role-readmes: venv
 	$(BIN)/python tests/harness/role_readmes.py
@@ -122,10 +139,10 @@ molecule: venv venv-compat venv-tools images
 molecule-%: venv venv-compat venv-tools images
 	$(BIN)/pytest -v -p no:cacheprovider $(PARALLEL) tests/integration/test_molecule.py -k "scenario_$*"
 
-# First, side by side, the venvs, the base images and the linters (mostly
+# First, side by side, the venvs, the base images, the linters and the Galaxy import (mostly
 # downloads, dpkg and one core each); then one pytest run over unit tests and
 # every scenario, so the closing line counts them all.
-test-setup: lint sanity venv-compat venv-tools images
+test-setup: lint sanity galaxy venv-compat venv-tools images
 
 test:
 	$(MAKE) --jobs=3 --output-sync=target test-setup
