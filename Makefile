@@ -46,19 +46,21 @@ help:
 	@echo "make bench-fleet     deploy times for 1 and 4 nodes; failed requests in a rolling deploy, printed"
 	@echo "make bench-serving   requests/s and p99 of the deployed stacks beside the same servers by hand, printed"
 
-$(VENV)/.stamp: requirements-controller.txt
-	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed for the controller venv" >&2; exit 1; }
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-controller.txt
+# A venv from its requirements file (the rule's first prerequisite), with pip
+# upgraded first; $(1) is the Python, $(2) what to say when there is none.
+define venv_from_requirements
+	@test -n "$(1)" || { echo "$(2)" >&2; exit 1; }
+	$(1) -m venv $(@D)
+	$(@D)/bin/pip install --quiet --upgrade pip
+	$(@D)/bin/pip install --quiet -r $<
 	touch $@
+endef
+
+$(VENV)/.stamp: requirements-controller.txt
+	$(call venv_from_requirements,$(PYTHON),Python 3.12 or newer is needed for the controller venv)
 
 $(VENV_COMPAT)/.stamp: requirements-compat.txt
-	@test -n "$(PYTHON_COMPAT)" || { echo "Python 3.11 is needed for the ansible-core 2.19 venv" >&2; exit 1; }
-	$(PYTHON_COMPAT) -m venv $(VENV_COMPAT)
-	$(VENV_COMPAT)/bin/pip install --quiet --upgrade pip
-	$(VENV_COMPAT)/bin/pip install --quiet -r requirements-compat.txt
-	touch $@
+	$(call venv_from_requirements,$(PYTHON_COMPAT),Python 3.11 is needed for the ansible-core 2.19 venv)
 
 $(VENV_TOOLS)/.stamp: requirements-tools.txt
 	python3 -m venv $(VENV_TOOLS)
@@ -67,11 +69,7 @@ $(VENV_TOOLS)/.stamp: requirements-tools.txt
 	touch $@
 
 $(VENV_GALAXY)/.stamp: requirements-galaxy.txt
-	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed for the galaxy-importer venv" >&2; exit 1; }
-	$(PYTHON) -m venv $(VENV_GALAXY)
-	$(VENV_GALAXY)/bin/pip install --quiet --upgrade pip
-	$(VENV_GALAXY)/bin/pip install --quiet -r requirements-galaxy.txt
-	touch $@
+	$(call venv_from_requirements,$(PYTHON),Python 3.12 or newer is needed for the galaxy-importer venv)
 
 $(COLLECTION_LINK):
 	mkdir -p $(dir $@)
