@@ -20,6 +20,8 @@ VENV_COMPAT := .venv-compat
 VENV_TOOLS := .venv-tools
 # galaxy-importer, for `make galaxy` (requirements-galaxy.txt says why its own).
 VENV_GALAXY := .venv-galaxy
+# antsibull-docs and Sphinx, for `make docs`.
+VENV_DOCS := .venv-docs
 BIN := $(CURDIR)/$(VENV)/bin
 COLLECTION_LINK := .ansible/collections/ansible_collections/pyops/wsgi
 # Molecule runs side by side (pytest-xdist): a run mostly waits on its instance.
@@ -28,7 +30,7 @@ JOBS ?= 2
 PARALLEL := $(if $(filter-out 1,$(JOBS)),-n $(JOBS) --dist worksteal)
 SCENARIOS := $(notdir $(patsubst %/,%,$(dir $(wildcard molecule/*/molecule.yml))))
 
-.PHONY: help demo demo-clean test test-setup lint sanity unit molecule debian-tools engine image images venv venv-compat venv-tools role-readmes galaxy venv-galaxy bench-reload bench-redeploy bench-fleet bench-serving
+.PHONY: help demo demo-clean test test-setup lint sanity unit molecule debian-tools engine image images venv venv-compat venv-tools role-readmes galaxy venv-galaxy docs venv-docs bench-reload bench-redeploy bench-fleet bench-serving
 
 help:
 	@echo "make demo            deploy the example app into a local Debian 12 container"
@@ -38,6 +40,7 @@ help:
 	@echo "make sanity          ansible-test sanity (no ignore file), on a copy of the collection"
 	@echo "make unit            pytest unit tests"
 	@echo "make galaxy          build the tarball and import it with galaxy-importer, offline"
+	@echo "make docs            build the docs site (antsibull-docs, Sphinx) into .cache/docs/html, offline"
 	@echo "make role-readmes    write each role's README.md from its argument specs"
 	@echo "make molecule        every molecule scenario: $(SCENARIOS)"
 	@echo "make molecule-NAME   one scenario, for example make molecule-default"
@@ -71,6 +74,13 @@ $(VENV_TOOLS)/.stamp: requirements-tools.txt
 $(VENV_GALAXY)/.stamp: requirements-galaxy.txt
 	$(call venv_from_requirements,$(PYTHON),Python 3.12 or newer is needed for the galaxy-importer venv)
 
+$(VENV_DOCS)/.stamp: requirements-docs.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed for the docs venv" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV_DOCS)
+	$(VENV_DOCS)/bin/pip install --quiet --upgrade pip
+	$(VENV_DOCS)/bin/pip install --quiet -r requirements-docs.txt
+	touch $@
+
 $(COLLECTION_LINK):
 	mkdir -p $(dir $@)
 	ln -sfn ../../../.. $@
@@ -80,6 +90,8 @@ venv: $(VENV)/.stamp $(COLLECTION_LINK)
 venv-compat: $(VENV_COMPAT)/.stamp
 
 venv-galaxy: $(VENV_GALAXY)/.stamp
+
+venv-docs: $(VENV_DOCS)/.stamp
 
 # sslyze, which molecule's verify runs on the controller.
 venv-tools: $(VENV_TOOLS)/.stamp debian-tools
@@ -127,6 +139,11 @@ unit: venv
 galaxy: venv-galaxy
 	tests/harness/galaxy-import.sh $(VENV_GALAXY)/bin .cache/galaxy
 
+# Modules, filters and roles from their own docs, and the guides in docs/docsite;
+# fails on any lint finding or Sphinx warning.
+docs: venv-docs
+	tests/harness/docs.sh $(VENV_DOCS)/bin .cache/docs
+
 # tests/unit/roles/test_role_docs.py fails while one differs.
 role-readmes: venv
 	$(BIN)/python tests/harness/role_readmes.py
@@ -137,10 +154,10 @@ molecule: venv venv-compat venv-tools images
 molecule-%: venv venv-compat venv-tools images
 	$(BIN)/pytest -v -p no:cacheprovider $(PARALLEL) tests/integration/test_molecule.py -k "scenario_$*"
 
-# First, side by side, the venvs, the base images, the linters and the Galaxy import (mostly
+# First, side by side, the venvs, the base images, the linters, the Galaxy import and the docs (mostly
 # downloads, dpkg and one core each); then one pytest run over unit tests and
 # every scenario, so the closing line counts them all.
-test-setup: lint sanity galaxy venv-compat venv-tools images
+test-setup: lint sanity galaxy docs venv-compat venv-tools images
 
 test:
 	$(MAKE) --jobs=3 --output-sync=target test-setup

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-SHIPPED = {"MANIFEST.json", "FILES.json", "LICENSE", "README.md", "changelogs", "examples",
+SHIPPED = {"MANIFEST.json", "FILES.json", "LICENSE", "README.md", "changelogs", "docs", "examples",
            "execution-environment.yml", "meta", "playbooks", "plugins", "roles"}
 
 
@@ -72,6 +72,12 @@ def test_every_role_ships_its_readme_and_meta(members, role):
     names = {member.name for member in members}
     for path in ("README.md", "meta/main.yml", "meta/argument_specs.yml", "tasks/main.yml"):
         assert "roles/%s/%s" % (role, path) in names
+
+
+def test_the_guides_ship_and_the_site_settings_do_not(members):
+    names = {member.name for member in members}
+    assert "docs/docsite/extra-docs.yml" in names and "docs/docsite/rst/deploy.rst" in names
+    assert not names & {"docs/conf.py", "docs/ansible_references.rst"}
 
 
 def test_the_license_is_the_one_galaxy_yml_names(members):
