@@ -75,11 +75,7 @@ $(VENV_GALAXY)/.stamp: requirements-galaxy.txt
 	$(call venv_from_requirements,$(PYTHON),Python 3.12 or newer is needed for the galaxy-importer venv)
 
 $(VENV_DOCS)/.stamp: requirements-docs.txt
-	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed for the docs venv" >&2; exit 1; }
-	$(PYTHON) -m venv $(VENV_DOCS)
-	$(VENV_DOCS)/bin/pip install --quiet --upgrade pip
-	$(VENV_DOCS)/bin/pip install --quiet -r requirements-docs.txt
-	touch $@
+	$(call venv_from_requirements,$(PYTHON),Python 3.12 or newer is needed for the docs venv)
 
 $(COLLECTION_LINK):
 	mkdir -p $(dir $@)
