@@ -120,6 +120,7 @@ demo-clean: engine
 lint: venv
 	$(BIN)/yamllint --strict .
 	$(BIN)/antsibull-changelog lint
+	$(BIN)/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
 	$(BIN)/ansible-lint --profile production --strict
 
 # ansible-test needs the collection at ansible_collections/pyops/wsgi and its own

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: uwsgi_stats
 short_description: Read the uWSGI stats server
-version_added: 0.2.0
+version_added: "1.0.0"
 description:
   - Connects to a uWSGI stats server (the C(stats) option) over a unix socket or TCP on the target and
     returns its workers with their state, requests and exceptions, its sockets and the listen queue,

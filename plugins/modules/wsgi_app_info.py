@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: wsgi_app_info
 short_description: Find a Python web app's WSGI entry point, and optionally import it to confirm
-version_added: 0.2.0
+version_added: "1.0.0"
 description:
   - Reads the app's source on the target and finds its WSGI entry point the way Flask's command line does,
     after Django's rules. The source is parsed, never run, unless O(python) is given.

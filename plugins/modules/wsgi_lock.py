@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: wsgi_lock
 short_description: One deploy at a time on a host
-version_added: 0.2.0
+version_added: "1.0.0"
 description:
   - With O(state=present), takes the host's deploy lock, a file at O(path) naming its O(holder), when it
     started and when it expires. When another run holds it, waits up to O(timeout) seconds for it, then

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: wsgi_probe
 short_description: Send one request to a WSGI app over HTTP or the uwsgi protocol and check the answer
-version_added: 0.2.0
+version_added: "1.0.0"
 description:
   - Connects to an app server, or to nginx, over a unix socket or TCP on the target, sends one request
     in HTTP or in uWSGI's binary uwsgi protocol, and checks the status code and, optionally, the body.

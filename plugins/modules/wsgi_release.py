@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: wsgi_release
 short_description: Build an app's releases beside the running one, switch atomically, prune old ones
-version_added: 0.2.0
+version_added: "1.0.0"
 description:
   - Manages C(PATH/releases/ID) folders, the C(PATH/current) link to the running one, and C(PATH/shared),
     for one app whose home is O(path).

@@ -5,7 +5,10 @@ idempotence, check, verify, side effect, destroy) against a container with
 systemd as PID 1. The base images are built by tests/harness/base-image.sh.
 Scenario `default` also runs on Debian 11 (Python 3.9, Gunicorn 23) and on Debian
 13 under the oldest controller we test (ansible-core 2.19 on Python 3.11, from
-.venv-compat), to converge, idempotence and verify: the distro matrix. With
+.venv-compat), to converge, idempotence and verify: the distro matrix. The Debian 13
+run deploys with the collection as users get it: the tarball `ansible-galaxy
+collection build` makes, installed into an empty collections path that comes first
+(PYOPS_INSTALLED_COLLECTIONS, molecule/default/molecule.yml). With
 PYOPS_DEBIAN11_WHOLE=1 the Debian 11 run is whole (check mode and the side
 effect's graceful reload through Gunicorn 23; about 110 s more, kept out of
 `make test` for its 45 minutes).
@@ -21,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 import time
@@ -58,12 +62,14 @@ class Run:
     steps: tuple[str, ...] = FULL
     suite: str = "bookworm"
     env: tuple[tuple[str, str], ...] = ()
+    # Deploy with the built tarball, installed, instead of this checkout.
+    installed: bool = False
 
 
-def default_run(name, bindir, steps, suite, instance, port, extra_env=()):
+def default_run(name, bindir, steps, suite, instance, port, extra_env=(), installed=False):
     """Scenario `default` on one Debian suite, with its own instance and port."""
     env = (("PYOPS_DEFAULT_INSTANCE", instance), ("PYOPS_DEFAULT_PORT", str(port))) + tuple(extra_env)
-    return Run(name, "default", bindir, steps, suite, env)
+    return Run(name, "default", bindir, steps, suite, env, installed)
 
 
 RUNS = []
@@ -78,9 +84,9 @@ for scenario in ORDER + tuple(sorted(SCENARIOS - set(ORDER))):
     elif scenario in SCENARIOS:
         RUNS.append(Run("scenario_%s" % scenario, scenario, CURRENT))
 if "default" in SCENARIOS:
-    # Debian 13 under the oldest controller: one run for both (CI time).
+    # Debian 13 under the oldest controller, from the installed tarball: one run for all three (CI time).
     RUNS.append(default_run("scenario_default_debian13_core219", COMPAT, SHORT, "trixie",
-                            "pyops-default-debian13", 18088))
+                            "pyops-default-debian13", 18088, installed=True))
 
 
 def base_image(suite):
@@ -102,6 +108,21 @@ def molecule_env():
     return env
 
 
+def install_tarball(bindir, folder):
+    """Build the collection's tarball and install it alone into folder; returns the collections path."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    build, collections = folder / "build", folder / "collections"
+    galaxy = [str(bindir / "ansible-galaxy"), "collection"]
+    quiet = dict(check=True, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    subprocess.run(galaxy + ["build", "--output-path", str(build), str(ROOT)], **quiet)
+    (tarball,) = build.glob("pyops-wsgi-*.tar.gz")
+    subprocess.run(galaxy + ["install", "--no-deps", "--collections-path", str(collections), str(tarball)], **quiet)
+    installed = collections / "ansible_collections" / "pyops" / "wsgi"
+    assert (installed / "MANIFEST.json").is_file() and not installed.is_symlink(), installed
+    return collections
+
+
 def molecule(python, step, run, env):
     """One molecule step; returns its exit status, output and wall time."""
     started = time.monotonic()
@@ -121,6 +142,8 @@ def test_scenario(run, molecule_env):
     if run.scenario == "default":
         env["PYOPS_DEFAULT_IMAGE"] = base_image(run.suite)
     env["MOLECULE_EPHEMERAL_DIRECTORY"] = str(ROOT / ".cache" / "molecule" / run.name)
+    if run.installed:
+        env["PYOPS_INSTALLED_COLLECTIONS"] = str(install_tarball(run.bindir, ROOT / ".cache" / "installed" / run.name))
     output, times = [], []
     failed = None
     try:
