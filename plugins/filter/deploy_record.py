@@ -29,8 +29,59 @@ def changed_files(results, app):
     return records
 
 
+def _url(spec, host, http_port):
+    """Where the app answers: through nginx (its first server name, else the host), else its own address."""
+    if not spec["nginx"]:
+        address = spec["addresses"][0]
+        return "unix:" + address if address.startswith("/") else "%s://%s/" % (
+            "uwsgi" if spec["protocol"] == "uwsgi" else "http", address)
+    scheme, port, default = ("https", spec["tls"]["port"], 443) if spec["tls"] else ("http", http_port, 80)
+    name = spec["server_names"][0] if spec["server_names"] else host
+    return "%s://%s%s%s/" % (scheme, name, "" if port == default else ":%d" % port, spec["mount"])
+
+
+def _what_changed(spec, run):
+    """What this run changed of one app: its release, its venv, its files, its nginx site and TLS files."""
+    name, changed = spec["name"], []
+    if name in run.get("switched", []):
+        changed.append("release")
+    if name in run.get("venv_changed", []):
+        changed.append("venv")
+    tls_dir = (spec.get("tls_files") or {}).get("dir")
+    for record in run.get("files", []):
+        dest = record["dest"]
+        if record["app"] == name:
+            changed.append(dest.rsplit("/", 1)[-1])
+        elif record["app"] == "nginx" and dest.rsplit("/", 1)[-1] == "wsgi-%s.conf" % name:
+            changed.append("nginx site")
+        elif record["app"] == "nginx" and tls_dir and dest.startswith(tls_dir + "/"):
+            changed.append("TLS " + dest.rsplit("/", 1)[-1])
+    return [item for index, item in enumerate(changed) if item not in changed[:index]]
+
+
+def deploy_summary(specs, run):
+    """Per app, what a deploy did on a host, with no value of the spec's environment.
+
+    run: {releases: app_releases, switched: app_switched, venv_changed: app_venv_changed,
+    files: records of changed_files (the apps' and nginx's), reloads: {name: how its
+    server was reloaded}, host: the host's address, http_port: nginx's HTTP port}.
+    """
+    if not isinstance(specs, list) or not isinstance(run, dict):
+        raise AnsibleFilterError("deploy_summary: expects the app specs and a dict of what the run did")
+    summary = {}
+    for spec in specs:
+        name = spec["name"]
+        summary[name] = {
+            "release": (run.get("releases", {}).get(name) or {}).get("id") or "not built in this run",
+            "changed": ", ".join(_what_changed(spec, run)) or "nothing",
+            "reload": run.get("reloads", {}).get(name, "none"),
+            "url": _url(spec, str(run.get("host", "localhost")), int(run.get("http_port", 80))),
+        }
+    return summary
+
+
 class FilterModule(object):
     """pyops.wsgi deploy record filters."""
 
     def filters(self):
-        return {"changed_files": changed_files}
+        return {"changed_files": changed_files, "deploy_summary": deploy_summary}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -18,7 +19,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 GOOD = {"name": "hello", "source": {"type": "local", "path": "/nonexistent"}, "entry": "hello:app"}
 
 
-def run_deploy(tmp_path, apps, extra_vars=None):
+def run_deploy(tmp_path, apps, extra_vars=None, options=(), playbook="deploy.yml"):
     inventory = tmp_path / "hosts.yml"
     inventory.write_text(
         "all:\n  children:\n    web:\n      hosts:\n        checked:\n"
@@ -31,7 +32,7 @@ def run_deploy(tmp_path, apps, extra_vars=None):
                ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
     return subprocess.run(
         [str(pathlib.Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory),
-         "-e", "@%s" % extra, str(ROOT / "playbooks" / "deploy.yml")],
+         "-e", "@%s" % extra, *options, str(ROOT / "playbooks" / playbook)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False,
     )
 
@@ -55,11 +56,66 @@ def test_bad_spec_stops_before_any_change(tmp_path, apps, message):
     assert_stopped_before_any_change(result, message)
 
 
+@pytest.mark.parametrize("options", [("--tags", "nginx"), ("--tags", "health"), ("--skip-tags", "build")])
+def test_a_bad_spec_stops_a_tagged_deploy_too(tmp_path, options):
+    result = run_deploy(tmp_path, [dict(GOOD, workers="lots")], options=options)
+    assert_stopped_before_any_change(result, "wsgi_apps[0] (hello).workers: must be a whole number")
+
+
+# README "Tags": each play's task tags, the deploy's spec checks, lock and going back `always`.
+TAGS = {"Put the load balancers in front of the app nodes": {"always", "lb", "nginx"},
+        "Deploy WSGI apps": {"always", "build", "django", "health", "nginx", "server"},
+        "Check each app answers through the load balancers": {"health", "lb"}}
+
+
+def test_the_tags_are_the_documented_scheme(tmp_path):
+    result = run_deploy(tmp_path, [GOOD], options=("--list-tags",))
+    assert result.returncode == 0, result.stdout
+    plays = re.findall(r"play #\d+ \([^)]*\): (.+?)\tTAGS: \[\]\n\s+TASK TAGS: \[([^\]]*)\]", result.stdout)
+    assert {play: set(tags.split(", ")) for play, tags in plays} == TAGS, result.stdout
+
+
+@pytest.mark.parametrize("playbook", ["deploy.yml", "rollback.yml"])
+@pytest.mark.parametrize("only, message", [
+    ("nope", "wsgi_only: nope is not in wsgi_apps (its apps: hello, shop); name apps of wsgi_apps, as NAME,NAME"),
+    ("shop,,hello", "wsgi_only: 'shop,,hello' holds an empty or non-text name"),
+])
+def test_wsgi_only_naming_no_app_stops_before_any_change(tmp_path, playbook, only, message):
+    result = run_deploy(tmp_path, [GOOD, dict(GOOD, name="shop", server_names=["s"])], {"wsgi_only": only},
+                        playbook=playbook)
+    assert_stopped_before_any_change(result, message)
+
+
+def test_rollbacks_old_option_names_still_work_with_a_deprecation_warning(tmp_path):
+    result = run_deploy(tmp_path, [GOOD], {"app": "nope", "release": "0123456789ab"}, playbook="rollback.yml")
+    assert_stopped_before_any_change(result, "wsgi_only: nope is not in wsgi_apps (its apps: hello)")
+    assert "-e app= is deprecated; use -e wsgi_only= instead" in result.stdout, result.stdout
+
+
+# The host's facts come from the extra vars, which replace the gathered ones.
+HOST = {"distribution": "Debian", "distribution_version": "12.8", "distribution_major_version": "12",
+        "os_family": "Debian", "service_mgr": "systemd", "processor_vcpus": 2}
+PYTHON_39 = {"version": {"major": 3, "minor": 9, "micro": 2}, "executable": "/usr/bin/python3"}
+
+
+@pytest.mark.parametrize("playbook", ["deploy.yml", "rollback.yml"])
+@pytest.mark.parametrize("host, message", [
+    (dict(HOST, distribution="RedHat", os_family="RedHat", distribution_version="9.4", distribution_major_version="9"),
+     "this host runs RedHat 9.4, which pyops.wsgi does not deploy to; it supports Debian 11 (bullseye), "
+     "12 (bookworm), 13 (trixie), with systemd"),
+    (dict(HOST, service_mgr="sysvinit"), "this host runs Debian 12.8 with sysvinit as its service manager"),
+])
+def test_an_unsupported_host_stops_before_any_change(tmp_path, playbook, host, message):
+    result = run_deploy(tmp_path, [GOOD], {"ansible_facts": host}, playbook=playbook)
+    assert_stopped_before_any_change(result, message)
+
+
 @pytest.mark.parametrize("setting", [{"protocol": "uwsgi"}, {"worker_class": "asgi"}])
 def test_what_gunicorn_23_lacks_stops_before_any_change(tmp_path, setting):
     """Gunicorn 23 (what Python 3.9 gets) has neither the uwsgi protocol nor the ASGI worker."""
     result = run_deploy(tmp_path, [GOOD, dict(GOOD, name="shop", server_names=["s"], **setting)],
-                        {"gunicorn_version": "23.0.0"})
+                        {"gunicorn_version": "23.0.0",
+                                                                    "ansible_facts": dict(HOST, python=PYTHON_39)})
     assert_stopped_before_any_change(result, "wsgi_apps (shop): protocol")
     assert "need Gunicorn 24 or newer; this host gets Gunicorn 23.0.0" in result.stdout, result.stdout
 

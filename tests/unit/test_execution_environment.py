@@ -37,3 +37,15 @@ def test_ansible_builder_makes_a_build_context_with_our_pins(tmp_path):
     collections = yaml.safe_load((tmp_path / "_build" / "requirements.yml").read_text())["collections"]
     galaxy = yaml.safe_load((ROOT / "galaxy.yml").read_text())
     assert collections == [{"name": "%s.%s" % (galaxy["namespace"], galaxy["name"]), "version": ">=%s" % galaxy["version"]}]
+
+
+def test_ansible_navigator_runs_the_deploy_in_this_execution_environment():
+    """ansible-navigator.yml names the image execution-environment.yml says to build, at this version."""
+    navigator = yaml.safe_load((ROOT / "ansible-navigator.yml").read_text())["ansible-navigator"]
+    galaxy = yaml.safe_load((ROOT / "galaxy.yml").read_text())
+    built = (ROOT / "execution-environment.yml").read_text()
+    image = navigator["execution-environment"]["image"]
+    assert navigator["execution-environment"]["enabled"] is True
+    assert image.endswith(":%s" % galaxy["version"])
+    assert "--tag %s" % image in built
+    assert "ansible-navigator run pyops.wsgi.deploy" in (ROOT / "ansible-navigator.yml").read_text()

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-SHIPPED = {"MANIFEST.json", "FILES.json", "CHANGELOG.rst", "LICENSE", "README.md", "changelogs", "docs", "examples",
+SHIPPED = {"MANIFEST.json", "FILES.json", "CHANGELOG.rst", "LICENSE", "README.md", "ansible-navigator.yml", "changelogs", "docs", "examples",
            "execution-environment.yml", "meta", "playbooks", "plugins", "roles"}
 
 

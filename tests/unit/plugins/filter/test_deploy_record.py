@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.pyops.wsgi.plugins.filter.deploy_record import FilterModule, changed_files
+from ansible_collections.pyops.wsgi.plugins.filter.app_spec import app_specs
+from ansible_collections.pyops.wsgi.plugins.filter.deploy_record import FilterModule, changed_files, deploy_summary
 
 
 def test_filter_is_registered_under_its_name():
-    assert FilterModule().filters() == {"changed_files": changed_files}
+    assert FilterModule().filters() == {"changed_files": changed_files, "deploy_summary": deploy_summary}
 
 
 def test_only_changed_files_are_recorded_with_their_backups_and_no_content():
@@ -48,3 +49,49 @@ def test_key_and_certificate_results_are_recorded_by_their_filename():
         {"app": "nginx", "dest": "/etc/ssl/pyops-wsgi/shop/fullchain.pem", "backup": ""},
     ]
     assert "PRIVATE KEY" not in repr(records)
+
+
+def _specs():
+    local = {"type": "local", "path": "/src/shop/"}
+    return app_specs([
+        {"name": "shop", "source": local, "entry": "shop:app", "server_names": ["shop.example.com"],
+         "tls": {"self_signed": True}, "environment": {"SECRET_KEY": "s3cret"}},
+        {"name": "blog", "source": local, "entry": "blog:app", "server": "uwsgi", "mount": "/blog"},
+        {"name": "api", "source": local, "entry": "api:app", "nginx": False, "bind": ["127.0.0.1:8001"]},
+        {"name": "rpc", "source": local, "entry": "rpc:app", "nginx": False, "server": "uwsgi"},
+    ], cpu_count=2, http_port=8080)
+
+
+def test_the_summary_gives_per_app_its_release_what_changed_its_reload_and_its_url():
+    run = {
+        "releases": {"shop": {"id": "9c4e1f07ab32"}, "blog": {"id": "0123456789ab"}, "api": {"id": "feedc0ffee00"}},
+        "switched": ["shop", "shop"], "venv_changed": ["shop"],
+        "files": [
+            {"app": "shop", "dest": "/etc/pyops-wsgi/shop/app.env", "backup": "x"},
+            {"app": "shop", "dest": "/etc/pyops-wsgi/shop/gunicorn.conf.py", "backup": ""},
+            {"app": "nginx", "dest": "/etc/nginx/sites-available/wsgi-shop.conf", "backup": ""},
+            {"app": "nginx", "dest": "/etc/ssl/pyops-wsgi/shop/fullchain.pem", "backup": ""},
+            {"app": "nginx", "dest": "/etc/nginx/nginx.conf", "backup": ""},
+            {"app": "blog", "dest": "/etc/pyops-wsgi/blog/uwsgi.ini", "backup": ""},
+        ],
+        "reloads": {"shop": "binary upgrade (USR2)", "blog": "graceful reload (uwsgi.ini)", "api": "none"},
+        "host": "node1.example.com", "http_port": 8080,
+    }
+    summary = deploy_summary(_specs(), run)
+    assert summary == {
+        "shop": {"release": "9c4e1f07ab32",
+                 "changed": "release, venv, app.env, gunicorn.conf.py, nginx site, TLS fullchain.pem",
+                 "reload": "binary upgrade (USR2)", "url": "https://shop.example.com/"},
+        "blog": {"release": "0123456789ab", "changed": "uwsgi.ini", "reload": "graceful reload (uwsgi.ini)",
+                 "url": "http://node1.example.com:8080/blog/"},
+        "api": {"release": "feedc0ffee00", "changed": "nothing", "reload": "none", "url": "http://127.0.0.1:8001/"},
+        "rpc": {"release": "not built in this run", "changed": "nothing", "reload": "none",
+                "url": "unix:/run/rpc/uwsgi.sock"},
+    }
+    assert list(summary) == ["shop", "blog", "api", "rpc"]
+    assert "s3cret" not in repr(summary)
+
+
+def test_the_summary_refuses_what_is_not_specs_and_a_run():
+    with pytest.raises(AnsibleFilterError, match="expects the app specs and a dict"):
+        deploy_summary({"name": "shop"}, {})
