@@ -7,9 +7,6 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 from ansible.utils.display import Display
 
-# The version of this collection that stops taking a renamed option.
-_RENAMED_UNTIL = "2.0.0"
-
 
 def _names(only):
     """wsgi_only as a list of names: a comma-separated string or a list."""
@@ -46,11 +43,14 @@ def only_apps(names, only):
 
 
 def renamed_option(value, old, new):
-    """value, given as the old option `old`: a deprecation warning naming `new` when it is set."""
+    """value, given as the old option `old`: a deprecation warning naming `new` when it is set.
+
+    The old names go in 2.0.0 (the version below).
+    """
     if value is not None and value != "":
         Display().deprecated(
             "-e %s= is deprecated; use -e %s= instead (it names the same thing)" % (old, new),
-            version=_RENAMED_UNTIL, collection_name="pyops.wsgi")
+            version="2.0.0", collection_name="pyops.wsgi")
     return value
 
 

@@ -114,8 +114,7 @@ def test_an_unsupported_host_stops_before_any_change(tmp_path, playbook, host, m
 def test_what_gunicorn_23_lacks_stops_before_any_change(tmp_path, setting):
     """Gunicorn 23 (what Python 3.9 gets) has neither the uwsgi protocol nor the ASGI worker."""
     result = run_deploy(tmp_path, [GOOD, dict(GOOD, name="shop", server_names=["s"], **setting)],
-                        {"gunicorn_version": "23.0.0",
-                                                                    "ansible_facts": dict(HOST, python=PYTHON_39)})
+                        {"gunicorn_version": "23.0.0", "ansible_facts": dict(HOST, python=PYTHON_39)})
     assert_stopped_before_any_change(result, "wsgi_apps (shop): protocol")
     assert "need Gunicorn 24 or newer; this host gets Gunicorn 23.0.0" in result.stdout, result.stdout
 

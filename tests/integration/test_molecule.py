@@ -114,10 +114,10 @@ def install_tarball(bindir, folder):
     folder.mkdir(parents=True)
     build, collections = folder / "build", folder / "collections"
     galaxy = [str(bindir / "ansible-galaxy"), "collection"]
-    quiet = dict(check=True, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    subprocess.run(galaxy + ["build", "--output-path", str(build), str(ROOT)], **quiet)
+    quiet = dict(cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    subprocess.run(galaxy + ["build", "--output-path", str(build), str(ROOT)], check=True, **quiet)
     (tarball,) = build.glob("pyops-wsgi-*.tar.gz")
-    subprocess.run(galaxy + ["install", "--no-deps", "--collections-path", str(collections), str(tarball)], **quiet)
+    subprocess.run(galaxy + ["install", "--no-deps", "--collections-path", str(collections), str(tarball)], check=True, **quiet)
     installed = collections / "ansible_collections" / "pyops" / "wsgi"
     assert (installed / "MANIFEST.json").is_file() and not installed.is_symlink(), installed
     return collections

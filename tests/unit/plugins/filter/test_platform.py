@@ -62,7 +62,7 @@ def test_every_roles_platforms_are_the_supported_ones():
     from ansible_collections.pyops.wsgi.plugins.filter.platform import SUPPORTED as CHECKED
 
     roles = pathlib.Path(__file__).resolve().parents[4] / "roles"
-    expected = [{"name": name, "versions": [code for _, code in sorted(versions.items(), key=lambda item: int(item[0]))]}
+    expected = [{"name": name, "versions": [versions[major] for major in sorted(versions, key=int)]}
                 for name, versions in CHECKED.items()]
     metas = sorted(roles.glob("*/meta/main.yml"))
     assert metas
