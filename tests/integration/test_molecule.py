@@ -117,7 +117,10 @@ def install_tarball(bindir, folder):
     quiet = dict(cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     subprocess.run(galaxy + ["build", "--output-path", str(build), str(ROOT)], check=True, **quiet)
     (tarball,) = build.glob("pyops-wsgi-*.tar.gz")
-    subprocess.run(galaxy + ["install", "--no-deps", "--collections-path", str(collections), str(tarball)], check=True, **quiet)
+    # --force: ansible-galaxy skips a collection it finds in any configured path (this
+    # checkout, through ansible.cfg's collections_path), though the target is empty.
+    subprocess.run(galaxy + ["install", "--force", "--no-deps", "--collections-path", str(collections), str(tarball)],
+                   check=True, **quiet)
     installed = collections / "ansible_collections" / "pyops" / "wsgi"
     assert (installed / "MANIFEST.json").is_file() and not installed.is_symlink(), installed
     return collections
