@@ -2,9 +2,12 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The app spec: validate what a user wrote about an app and derive the rest.
 
-Every role reads the normalized spec this filter returns, so a path, a unit name
-or a socket is computed in one place only. The filter is idempotent: normalizing
-a normalized spec gives it back unchanged.
+A play normalizes its specs once (app_specs) and every role reads what that
+returned, so a path, a unit name or a socket is computed in one place only. A
+normalized spec carries NORMALIZED (the CPU count and nginx's HTTP port it was
+normalized for); the roles take only such specs (filter `normalized`), and a raw
+spec that sets a derived key is refused, naming the key to set instead.
+Normalizing a normalized spec again with the same arguments gives it back unchanged.
 """
 
 from __future__ import annotations
@@ -129,13 +132,18 @@ _HEALTH_DEFAULTS = {"path": "/", "status_codes": [], "body_regex": "", "timeout"
 _INPUT_KEYS = frozenset(_DEFAULTS) | {"name", "source"}
 # Keys whose null means what their default means (a normalized spec has tls: null).
 _NULLABLE_KEYS = frozenset(("tls",))
-_DERIVED_KEYS = frozenset(
-    "user group home code_dir venv_dir data_dir config_dir env_file entry_module entry_callable "
-    "source_dir releases_dir shared_dir venvs_dir archive_dir "
-    "entry_call entry_args entry_kwargs runtime_dir socket addresses log_dir unit upstream probe systemd_sandbox "
-    "systemd_limits "
-    "tls_files".split()
+# The key of a normalized spec that says what it was normalized for.
+NORMALIZED = "normalized"
+# Each derived key, and the input key(s) that decide it: a raw spec may not set them.
+_DERIVED_FROM = dict(
+    [(key, "name") for key in "user group home code_dir venv_dir data_dir config_dir env_file source_dir "
+     "releases_dir shared_dir venvs_dir archive_dir runtime_dir log_dir unit tls_files".split()]
+    + [(key, "entry") for key in "entry_module entry_callable entry_call entry_args entry_kwargs".split()]
+    + [(key, "bind and protocol") for key in "socket addresses upstream probe".split()]
+    + [("systemd_sandbox", "sandbox and writable_paths"), ("systemd_limits", "memory_limit and workers"),
+       (NORMALIZED, "the arguments of pyops.wsgi.app_specs")]
 )
+_DERIVED_KEYS = frozenset(_DERIVED_FROM)
 
 
 def _fail(where, message):
@@ -495,6 +503,9 @@ def _one(app, index, cpu_count):
               "and '-', starting with a letter or '_', at most 32 characters" % name)
     if name in _RESERVED_NAMES:
         _fail(where + ".name", "%r is already used by the system; choose another name" % name)
+    if not _is_normalized(app):
+        for key in sorted(_DERIVED_KEYS & set(app)):
+            _fail("%s.%s" % (where, key), "is derived, not set: it follows from %s; set that instead" % _DERIVED_FROM[key])
     unknown = sorted(set(app) - _INPUT_KEYS - _DERIVED_KEYS)
     if unknown:
         _fail(where, "unknown key(s) %s; known keys are %s" % (", ".join(unknown), ", ".join(sorted(_INPUT_KEYS))))
@@ -828,7 +839,36 @@ def app_specs(apps, cpu_count=1, http_port=80):
     if not isinstance(apps, list):
         _fail("wsgi_apps", "must be a list of apps, got %s" % type(apps).__name__)
     specs = [_one(app, index, cpu_count) for index, app in enumerate(apps)]
-    _collisions(specs, _integer("http_port", http_port, 1, 65535))
+    http_port = _integer("http_port", http_port, 1, 65535)
+    _collisions(specs, http_port)
+    for spec in specs:
+        spec[NORMALIZED] = {"cpu_count": _integer("cpu_count", cpu_count, 1, 4096), "http_port": http_port}
+    return specs
+
+
+def _is_normalized(spec):
+    """Whether spec is the output of app_specs (it carries what it was normalized for)."""
+    marker = spec.get(NORMALIZED) if isinstance(spec, dict) else None
+    return isinstance(marker, dict) and set(marker) == {"cpu_count", "http_port"}
+
+
+def normalized(specs, option, http_port=None):
+    """specs (one spec or a list) as given, when each is normalized (by app_specs); raise naming option if not.
+
+    The roles take what the play normalized once instead of normalizing again. With
+    http_port, each spec must have been normalized for that nginx HTTP port.
+    """
+    for spec in specs if isinstance(specs, list) else [specs]:
+        if not _is_normalized(spec):
+            name = spec.get("name") if isinstance(spec, dict) else None
+            raise AnsibleFilterError(
+                "%s%s: takes app specs normalized by pyops.wsgi.app_specs (deploy.yml's wsgi_app_specs), not raw "
+                "items of wsgi_apps; pass `[spec] | pyops.wsgi.app_specs(ansible_facts['processor_vcpus'], "
+                "nginx_listen_port) | first`" % (option, " (%s)" % name if name else ""))
+        if http_port is not None and spec[NORMALIZED]["http_port"] != int(http_port):
+            raise AnsibleFilterError(
+                "%s (%s): was normalized for nginx's HTTP port %s, but nginx listens on %s; normalize it with "
+                "the port nginx_listen_port gives" % (option, spec["name"], spec[NORMALIZED]["http_port"], http_port))
     return specs
 
 
@@ -938,4 +978,4 @@ class FilterModule(object):
     """pyops.wsgi app spec filters."""
 
     def filters(self):
-        return {"app_specs": app_specs, "redacted": redacted}
+        return {"app_specs": app_specs, "normalized": normalized, "redacted": redacted}

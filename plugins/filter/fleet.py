@@ -20,12 +20,13 @@ def _node_address(name, host):
     return str(address)
 
 
-def lb_backends(nodes, hostvars):
+def lb_backends(nodes, hostvars, http_port=80):
     """The app specs the load balancer serves and, per app, the nodes to send it to.
 
     nodes: the app nodes' inventory names (groups['web']); hostvars: Ansible's
     hostvars, where each node has its wsgi_apps and may set wsgi_node_address (the
-    address the load balancer reaches it on; default ansible_host, then its name).
+    address the load balancer reaches it on; default ansible_host, then its name);
+    http_port: the load balancer's own nginx HTTP port, which its specs are normalized for.
     Returns {"apps": [spec, ...], "backends": {name: {"scheme": ..., "servers": [...]}}}.
     An app served over TLS by the nodes is reached over HTTPS on its TLS port.
     """
@@ -42,7 +43,7 @@ def lb_backends(nodes, hostvars):
             if name not in apps:
                 # The load balancer reaches the nodes' nginx: where each app server
                 # listens on its node does not concern it (nor collides there).
-                apps[name] = app_specs([dict(spec, bind=["unix"], uwsgi_options={})])[0]
+                apps[name] = app_specs([dict(spec, bind=["unix"], uwsgi_options={})], 1, http_port)[0]
                 first_node[name] = node
                 scheme = "https" if spec["tls"] else "http"
                 backends[name] = {"scheme": scheme, "servers": []}

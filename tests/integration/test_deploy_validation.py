@@ -44,6 +44,9 @@ def run_deploy(tmp_path, apps, extra_vars=None, options=(), playbook="deploy.yml
         ([dict(GOOD, server="waitress")], "wsgi_apps[0] (hello).server: must be one of gunicorn"),
         ([dict(GOOD, workers="lots")], "wsgi_apps[0] (hello).workers: must be a whole number"),
         ([{"source": GOOD["source"], "entry": "a:b"}], "wsgi_apps[0].name: is required"),
+        # Derived keys are the play's to work out, not the inventory's.
+        ([dict(GOOD, socket="/tmp/x.sock")],
+         "wsgi_apps[0] (hello).socket: is derived, not set: it follows from bind and protocol; set that instead"),
         # Two apps that would collide on the host, named both.
         ([dict(GOOD, server_names=["shop.example"]), dict(GOOD, name="shop", server_names=["shop.example"])],
          "server name 'shop.example' is claimed by both wsgi_apps[0] (hello) and wsgi_apps[1] (shop)"),

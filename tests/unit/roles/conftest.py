@@ -36,9 +36,11 @@ PLAYBOOK = """
     ansible_python_interpreter: {python}
     ansible_facts:
       processor_vcpus: 2
-    app_spec: "{{{{ app_input }}}}"
-    gunicorn_app: "{{{{ app_input }}}}"
-    uwsgi_app: "{{{{ app_input }}}}"
+    # As the playbooks pass them: normalized once (pyops.wsgi.app_specs).
+    normalized_input: "{{{{ [app_input] | pyops.wsgi.app_specs(2, nginx_listen_port) | first }}}}"
+    app_spec: "{{{{ normalized_input }}}}"
+    gunicorn_app: "{{{{ normalized_input }}}}"
+    uwsgi_app: "{{{{ normalized_input }}}}"
     nginx_listen_port: 80
     nginx_listen_ipv6: true
     # What roles/nginx/vars/main.yml makes of its defaults (buffer 64k, flush 5s).

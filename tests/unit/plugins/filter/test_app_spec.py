@@ -7,7 +7,7 @@ import copy
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.pyops.wsgi.plugins.filter.app_spec import FilterModule, app_specs, redacted
+from ansible_collections.pyops.wsgi.plugins.filter.app_spec import FilterModule, app_specs, normalized, redacted
 
 LOCAL = {"type": "local", "path": "/src/hello/"}
 
@@ -19,7 +19,7 @@ def app(**overrides):
 
 
 def test_filter_is_registered_under_its_name():
-    assert FilterModule().filters() == {"app_specs": app_specs, "redacted": redacted}
+    assert FilterModule().filters() == {"app_specs": app_specs, "normalized": normalized, "redacted": redacted}
 
 
 def test_minimal_spec_gets_defaults_and_derived_values():
@@ -262,9 +262,37 @@ def test_normalizing_twice_changes_nothing():
                       app(name="pkg", server_names=["pkg.example"], source={"type": "package", "requirement": "pkg"},
                           hooks={"before_switch": "/h/b.yml"}),
                       app(name="tls", server_names=["tls.example"], tls={"self_signed": True, "hsts": 600},
-                          nginx_directives="gzip off;", content_security_policy="default-src 'self'")], cpu_count=2)
-    twice = app_specs(copy.deepcopy(once), cpu_count=8)
+                          nginx_directives="gzip off;", content_security_policy="default-src 'self'"),
+                      app(name="bound", server_names=["b.example"], bind=["unix", "127.0.0.1:8080"])],
+                     cpu_count=2, http_port=8081)
+    assert all(spec["normalized"] == {"cpu_count": 2, "http_port": 8081} for spec in once)
+    twice = app_specs(copy.deepcopy(once), cpu_count=2, http_port=8081)
     assert twice == once
+    # A normalized spec keeps its port check: nginx's port is the app's own TCP port.
+    with pytest.raises(AnsibleFilterError, match=r"\(bound\).bind 127.0.0.1:8080 collides with nginx"):
+        app_specs(copy.deepcopy(once), cpu_count=2, http_port=8080)
+
+
+@pytest.mark.parametrize("key, instead", [
+    ("user", "name"), ("socket", "bind and protocol"), ("unit", "name"), ("entry_module", "entry"),
+    ("systemd_limits", "memory_limit and workers"), ("normalized", "the arguments of pyops.wsgi.app_specs"),
+])
+def test_a_raw_spec_that_sets_a_derived_key_is_refused_naming_what_to_set(key, instead):
+    with pytest.raises(AnsibleFilterError, match=r"^wsgi_apps\[0\] \(hello\)\.%s: is derived, not set: it follows from %s; "
+                       r"set that instead$" % (key, instead)):
+        app_specs([app(**{key: "x"})])
+
+
+def test_roles_take_normalized_specs_only():
+    (spec,) = app_specs([app()], cpu_count=2, http_port=8080)
+    assert normalized(spec, "gunicorn_app") is spec
+    assert normalized([spec], "nginx_apps", 8080) == [spec]
+    for raw in (app(), [app()], [spec, app(name="two")], "hello"):
+        with pytest.raises(AnsibleFilterError, match=r"takes app specs normalized by pyops.wsgi.app_specs"):
+            normalized(raw, "gunicorn_app")
+    with pytest.raises(AnsibleFilterError, match=r"^nginx_apps \(hello\): was normalized for nginx's HTTP port 8080, "
+                       r"but nginx listens on 80"):
+        normalized([spec], "nginx_apps", 80)
 
 
 @pytest.mark.parametrize(

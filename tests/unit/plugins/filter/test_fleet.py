@@ -33,6 +33,13 @@ def test_each_app_lists_every_node_that_runs_it_on_its_nginx_port():
         "hello": {"scheme": "http", "servers": ["10.0.0.11:80", "10.1.0.12:8080", "node3:80"]},
         "shop": {"scheme": "http", "servers": ["10.0.0.11:80"]},
     }
+    assert all(spec["normalized"] == {"cpu_count": 1, "http_port": 80} for spec in result["apps"])
+
+
+def test_the_apps_are_normalized_for_the_load_balancers_own_port():
+    hostvars = {"node1": {"wsgi_apps": [app()]}, "node2": {"wsgi_apps": [app()], "nginx_listen_port": 8080}}
+    (spec,) = lb_backends(["node1", "node2"], hostvars, 8000)["apps"]
+    assert spec["normalized"]["http_port"] == 8000 and spec["bind"] == ["unix"]
 
 
 def test_a_tls_app_is_reached_over_https_on_its_tls_port():
