@@ -16,6 +16,7 @@ import re
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.pyops.wsgi.plugins.module_utils.uwsgi_options import check_options
+from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_address import is_wildcard, local_host, split_tcp
 from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_entry import EntryError, parse_entry
 
 # What Debian's adduser accepts for a system user, kept to 32 characters.
@@ -139,7 +140,7 @@ _DERIVED_FROM = dict(
     [(key, "name") for key in "user group home code_dir venv_dir data_dir config_dir env_file source_dir "
      "releases_dir shared_dir venvs_dir archive_dir runtime_dir log_dir unit tls_files".split()]
     + [(key, "entry") for key in "entry_module entry_callable entry_call entry_args entry_kwargs".split()]
-    + [(key, "bind and protocol") for key in "socket addresses upstream probe".split()]
+    + [(key, "bind and protocol") for key in "socket addresses local_address upstream probe".split()]
     + [("systemd_sandbox", "sandbox and writable_paths"), ("systemd_limits", "memory_limit and workers"),
        (NORMALIZED, "the arguments of pyops.wsgi.app_specs")]
 )
@@ -637,9 +638,10 @@ def _one(app, index, cpu_count):
         log_dir="/var/log/%s" % name,
         unit="wsgi-%s.service" % name,
         addresses=addresses,
+        local_address=_local_address(addresses[0]),
         systemd_sandbox=_sandbox(spec, home) if spec["sandbox"] else [],
         systemd_limits=_memory_limits(spec["memory_limit"], spec["workers"]),
-        probe=_probe(addresses[0], protocol, spec["mount"], spec["server_names"], spec["health"]),
+        probe=_probe(_local_address(addresses[0]), protocol, spec["mount"], spec["server_names"], spec["health"]),
         tls_files=None if spec["tls"] is None else {
             "dir": "%s/%s" % (TLS_ROOT, name),
             "certificate": "%s/%s/fullchain.pem" % (TLS_ROOT, name),
@@ -811,7 +813,13 @@ def _health(where, health):
     return result
 
 
-def _probe(address, protocol, mount, server_names, health):
+def _local_address(address):
+    """Where the host reaches an address the app server listens on: {socket} or {host, port}."""
+    tcp = split_tcp(address)
+    return {"socket": address} if tcp is None else {"host": local_host(tcp[0]), "port": tcp[1]}
+
+
+def _probe(local, protocol, mount, server_names, health):
     """How the health check reaches the app server directly: its first address, in its protocol.
     None for FastCGI, which only nginx speaks here (the check through nginx still runs)."""
     if protocol == "fastcgi":
@@ -819,13 +827,7 @@ def _probe(address, protocol, mount, server_names, health):
     probe = {"protocol": "uwsgi" if protocol == "uwsgi" else "http",
              "path": mount.rstrip("/") + health["path"],
              "host_header": server_names[0] if server_names else "localhost"}
-    if address.startswith("/"):
-        probe["socket"] = address
-    else:
-        host, port = address.rsplit(":", 1)
-        host = host.strip("[]")
-        probe.update(host="127.0.0.1" if host in ("0.0.0.0", "", "*") else ("::1" if host == "::" else host),
-                     port=int(port))
+    probe.update(local)
     return probe
 
 
@@ -872,22 +874,9 @@ def normalized(specs, option, http_port=None):
     return specs
 
 
-# A TCP address's host that means every address of the host.
-_WILDCARD_HOSTS = frozenset(("0.0.0.0", "::", "[::]", "*", ""))
-
-
-def _tcp(address):
-    """(host, port) of HOST:PORT, or None for a unix socket path."""
-    text = str(address)
-    if text.startswith(("/", "@", "unix:")) or ":" not in text:
-        return None
-    host, port = text.rsplit(":", 1)
-    return (host, int(port)) if port.isdigit() else None
-
-
 def _overlaps(first, second):
     """Whether two TCP (host, port) pairs need the same port of one interface."""
-    return first[1] == second[1] and (first[0] == second[0] or bool({first[0], second[0]} & _WILDCARD_HOSTS))
+    return first[1] == second[1] and (first[0] == second[0] or is_wildcard(first[0]) or is_wildcard(second[0]))
 
 
 def _collisions(specs, http_port):
@@ -935,7 +924,7 @@ def _collisions(specs, http_port):
             for address in [values] if isinstance(values, str) else values:
                 owned.append((address, "%s.uwsgi_options.%s %s" % (where[spec["name"]], option, address)))
         for address, label in owned:
-            pair = _tcp(address)
+            pair = split_tcp(address)
             if pair is None:
                 continue
             for other_pair, other_label in taken:

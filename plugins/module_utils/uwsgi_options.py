@@ -10,6 +10,8 @@ from __future__ import annotations
 import difflib
 import re
 
+from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_address import is_loopback, split_tcp
+
 _HELP_OPTION = re.compile(r"^\s+(?:-\w\|)?--([a-z0-9][a-z0-9-]*)\s", re.MULTILINE)
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
 
@@ -56,7 +58,6 @@ REFUSED = {
                       "not for production. pyops.wsgi reloads gracefully on every deploy.",
 }
 _STATS_OPTIONS = ("stats", "stats-server")
-_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 
 def option_names(help_text):
@@ -93,8 +94,8 @@ def _stats_is_local(address):
     text = str(address)
     if text.startswith("/") or text.startswith("@"):
         return True
-    host = text.rsplit(":", 1)[0] if ":" in text else text
-    return host in _LOOPBACK_HOSTS
+    tcp = split_tcp(text)
+    return tcp is not None and is_loopback(tcp[0])
 
 
 def check_options(options, allow_world_socket=False, allow_public_stats=False):

@@ -178,15 +178,14 @@ totals:
 """
 
 import configparser
-import re
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_address import local_host, split_tcp
 from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_wire import WireError, describe, read_stats
 
 _WORKER_KEYS = ("id", "pid", "status", "accepting", "requests", "exceptions", "harakiri_count", "respawn_count",
                 "avg_rt", "rss")
-_TCP = re.compile(r"^(?P<host>\[[0-9A-Fa-f:.]+\]|[^:\s]*):(?P<port>\d+)\Z")
 
 
 def stats_address(config):
@@ -203,12 +202,9 @@ def stats_address(config):
     if not value:
         raise ValueError("config: %s configures no stats server; add one, for example "
                          "uwsgi_options: {stats: /run/APP/stats.sock} in the app spec" % config)
-    match = _TCP.match(value.strip())
-    if match:
-        host = match.group("host").strip("[]")
-        if not host or host in ("0.0.0.0", "::"):
-            host = "127.0.0.1"
-        return None, host, int(match.group("port"))
+    tcp = split_tcp(value)
+    if tcp:
+        return None, local_host(tcp[0]), tcp[1]
     return value.strip(), None, None
 
 

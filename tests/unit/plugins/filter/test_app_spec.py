@@ -191,6 +191,12 @@ def test_access_log_is_a_boolean():
         ({"server": "uwsgi", "protocol": "http", "bind": ["[::1]:9091", "unix"]}, "probe",
          {"protocol": "http", "path": "/", "host_header": "localhost", "host": "::1", "port": 9091}),
         ({"server": "uwsgi", "protocol": "fastcgi"}, "probe", None),
+        # Where the host itself reaches the first address (the vassal's wait, the probe).
+        ({}, "local_address", {"socket": "/run/hello-api/gunicorn.sock"}),
+        ({"server": "uwsgi", "protocol": "fastcgi", "bind": ["0.0.0.0:9000"]}, "local_address",
+         {"host": "127.0.0.1", "port": 9000}),
+        ({"bind": ["[::]:8000"]}, "local_address", {"host": "::1", "port": 8000}),
+        ({"bind": ["10.0.0.5:8000", "unix"]}, "local_address", {"host": "10.0.0.5", "port": 8000}),
         ({"static": [{"url": "/static", "path": "hello/static/"}]}, "static",
          [{"url": "/static/", "path": "hello/static", "expires": "30d"}]),
         ({"static": [{"url": "/s/", "path": "s", "expires": "max"}]}, "static",
