@@ -30,7 +30,7 @@ JOBS ?= 2
 PARALLEL := $(if $(filter-out 1,$(JOBS)),-n $(JOBS) --dist worksteal)
 SCENARIOS := $(notdir $(patsubst %/,%,$(dir $(wildcard molecule/*/molecule.yml))))
 
-.PHONY: help demo demo-clean test test-setup lint sanity unit molecule debian-tools engine image images venv venv-compat venv-tools role-readmes galaxy venv-galaxy docs venv-docs bench-reload bench-redeploy bench-fleet bench-serving
+.PHONY: help demo demo-clean test test-setup lint sanity unit molecule debian-tools engine image images venv venv-compat venv-tools role-readmes galaxy venv-galaxy docs venv-docs bench-reload bench-redeploy bench-fleet bench-serving bench-ansible
 
 help:
 	@echo "make demo            deploy the example app into a local Debian 12 container"
@@ -48,6 +48,7 @@ help:
 	@echo "make bench-redeploy  failed requests during redeploys vs restarts (Gunicorn, uWSGI), printed"
 	@echo "make bench-fleet     deploy times for 1 and 4 nodes; failed requests in a rolling deploy, printed"
 	@echo "make bench-serving   requests/s and p99 of the deployed stacks beside the same servers by hand, printed"
+	@echo "make bench-ansible   deploy, re-run and --check times and task counts for 1 and 5 apps, printed"
 
 # A venv from its requirements file (the rule's first prerequisite), with pip
 # upgraded first; $(1) is the Python, $(2) what to say when there is none.
@@ -185,6 +186,13 @@ bench-redeploy: venv image
 # requests through a load balancer on 127.0.0.1 during a rolling deploy. Prints figures.
 bench-fleet: venv image
 	PATH=$(BIN):$$PATH $(BIN)/python -u benchmarks/fleet.py --port $${BENCH_FLEET_PORT:-18097}
+
+# Ansible's own speed: wall time and tasks of the first deploy, a re-run that changes
+# nothing and --check --diff, for 1 and for 5 apps on one host. Prints figures.
+bench-ansible: venv image
+	tests/harness/target.sh $${BENCH_CONTAINER:-pyops-bench-ansible} -
+	PATH=$(BIN):$$PATH $(BIN)/python -u benchmarks/ansible_speed.py --container $${BENCH_CONTAINER:-pyops-bench-ansible} \
+		$(BENCH_ARGS); status=$$?; docker rm -f $${BENCH_CONTAINER:-pyops-bench-ansible} >/dev/null; exit $$status
 
 # Requests/s, p50 and p99 of each deployed default beside the same server run by hand
 # (direct and behind its own nginx) and nginx's return 200, in one container, with

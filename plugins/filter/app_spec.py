@@ -894,18 +894,7 @@ def _collisions(specs, http_port):
                   "user, home, socket and unit)" % (other, label))
         where[spec["name"]] = label
 
-    upstreams = {}
-    for spec in specs:
-        name = spec["upstream"]["name"]
-        if name in upstreams:
-            _fail("wsgi_apps", "%s and %s would share the nginx upstream %s ('-' and '_' are the same there); "
-                  "rename one" % (where[upstreams[name]], where[spec["name"]], name))
-        upstreams[name] = spec["name"]
-
-    default_apps = [where[spec["name"]] for spec in specs if spec["nginx"] and not spec["server_names"]]
-    if len(default_apps) > 1:
-        _fail("wsgi_apps", "%s have no server_names; at most one app may be nginx's default site: give the others "
-              "server_names" % " and ".join(default_apps))
+    front_end_clashes(specs, where)
 
     # Every TCP address something listens on: nginx, each app server, uWSGI's stats servers.
     taken = []
@@ -933,12 +922,38 @@ def _collisions(specs, http_port):
                           % (label, other_label, pair[1]))
             taken.append((pair, label))
 
+
+
+def front_end_clashes(specs, labels, fleet=False):
+    """Refuse apps one nginx cannot tell apart: a shared upstream, two default sites, a name claimed twice.
+
+    One rule for the apps of a host and for those a load balancer fronts (fleet:
+    they come from different nodes). labels: each app's name as the messages
+    give it. Only apps behind nginx count for the default site.
+    """
+    apart = " (on different nodes)" if fleet else ""
+    upstreams = {}
+    for spec in specs:
+        name = spec["upstream"]["name"]
+        if name in upstreams:
+            _fail("wsgi_apps", "%s%s and %s%s would share the nginx upstream %s ('-' and '_' are the same there); "
+                  "rename one" % ("apps " if fleet else "", labels[upstreams[name]], labels[spec["name"]], apart, name))
+        upstreams[name] = spec["name"]
+
+    default_apps = [labels[spec["name"]] for spec in specs if spec["nginx"] and not spec["server_names"]]
+    if len(default_apps) > 1:
+        _fail("wsgi_apps", "%s%s have no server_names%s; %s: give the others server_names"
+              % ("apps " if fleet else "", " and ".join(default_apps), ", on different nodes" if fleet else "",
+                 "the load balancers have one default site" if fleet else "at most one app may be nginx's default site"))
+
     owners = {}
     for spec in specs:
         for server_name in spec["server_names"]:
             if server_name in owners:
-                _fail("wsgi_apps", "server name %r is claimed by both %s and %s; a name can lead to one app only"
-                      % (server_name, where[owners[server_name]], where[spec["name"]]))
+                _fail("wsgi_apps", "server name %r is claimed by both %s and %s%s; %s"
+                      % (server_name, labels[owners[server_name]], labels[spec["name"]], apart,
+                         "the load balancers can send a name to one app only" if fleet
+                         else "a name can lead to one app only"))
             owners[server_name] = spec["name"]
 
 

@@ -40,15 +40,15 @@ def _url(spec, host, http_port):
     return "%s://%s%s%s/" % (scheme, name, "" if port == default else ":%d" % port, spec["mount"])
 
 
-def _what_changed(spec, run):
+def _what_changed(spec, record, front_end_files):
     """What this run changed of one app: its release, its venv, its files, its nginx site and TLS files."""
     name, changed = spec["name"], []
-    if name in run.get("switched", []):
+    if record.get("switched"):
         changed.append("release")
-    if name in run.get("venv_changed", []):
+    if record.get("venv_changed"):
         changed.append("venv")
     tls_dir = (spec.get("tls_files") or {}).get("dir")
-    for record in run.get("files", []):
+    for record in list(record.get("files", [])) + list(front_end_files):
         dest = record["dest"]
         if record["app"] == name:
             changed.append(dest.rsplit("/", 1)[-1])
@@ -62,19 +62,21 @@ def _what_changed(spec, run):
 def deploy_summary(specs, run):
     """Per app, what a deploy did on a host, with no value of the spec's environment.
 
-    run: {releases: app_releases, switched: app_switched, venv_changed: app_venv_changed,
-    files: records of changed_files (the apps' and nginx's), reloads: {name: how its
-    server was reloaded}, host: the host's address, http_port: nginx's HTTP port}.
+    run: {record: the deploy record (wsgi_deploy, module wsgi_record: per app its
+    release, switched, venv_changed, files and reload), files: records of
+    changed_files of the front end (nginx's), host: the host's address, http_port:
+    nginx's HTTP port}.
     """
     if not isinstance(specs, list) or not isinstance(run, dict):
         raise AnsibleFilterError("deploy_summary: expects the app specs and a dict of what the run did")
     summary = {}
     for spec in specs:
         name = spec["name"]
+        record = run.get("record", {}).get(name) or {}
         summary[name] = {
-            "release": (run.get("releases", {}).get(name) or {}).get("id") or "not built in this run",
-            "changed": ", ".join(_what_changed(spec, run)) or "nothing",
-            "reload": run.get("reloads", {}).get(name, "none"),
+            "release": record.get("release") or "not built in this run",
+            "changed": ", ".join(_what_changed(spec, record, run.get("files", []))) or "nothing",
+            "reload": record.get("reload") or "none",
             "url": _url(spec, str(run.get("host", "localhost")), int(run.get("http_port", 80))),
         }
     return summary

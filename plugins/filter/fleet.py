@@ -9,7 +9,7 @@ app node's, whose upstream lists the app nodes' own nginx instead of the app ser
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.pyops.wsgi.plugins.filter.app_spec import app_specs, redacted
+from ansible_collections.pyops.wsgi.plugins.filter.app_spec import app_specs, front_end_clashes, redacted
 
 # What the load balancer's server block is made of: one value per app across the fleet.
 _SHARED_KEYS = ("server_names", "tls", "websocket", "client_max_body_size", "timeout")
@@ -56,24 +56,7 @@ def lb_backends(nodes, hostvars, http_port=80):
             port = spec["tls"]["port"] if spec["tls"] else int(host.get("nginx_listen_port", 80))
             backends[name]["servers"].append("%s:%d" % (_node_address(node, host), port))
     ordered = list(apps.values())
-    default_sites = [spec["name"] for spec in ordered if not spec["server_names"]]
-    if len(default_sites) > 1:
-        raise AnsibleFilterError("wsgi_apps: apps %s have no server_names, on different nodes; the load "
-                                 "balancers have one default site: give the others server_names"
-                                 % " and ".join(default_sites))
-    owners, upstreams = {}, {}
-    for spec in ordered:
-        other = upstreams.setdefault(spec["upstream"]["name"], spec["name"])
-        if other != spec["name"]:
-            raise AnsibleFilterError("wsgi_apps: apps %s and %s (on different nodes) would share the nginx upstream "
-                                     "%s ('-' and '_' are the same there); rename one"
-                                     % (other, spec["name"], spec["upstream"]["name"]))
-        for server_name in spec["server_names"]:
-            if server_name in owners:
-                raise AnsibleFilterError("wsgi_apps: server name %r is claimed by both %s and %s (on different "
-                                         "nodes); the load balancers can send a name to one app only"
-                                         % (server_name, owners[server_name], spec["name"]))
-            owners[server_name] = spec["name"]
+    front_end_clashes(ordered, {spec["name"]: spec["name"] for spec in ordered}, fleet=True)
     return {"apps": ordered, "backends": backends}
 
 

@@ -169,6 +169,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_discovery import (
     DiscoveryError, ModuleNotInCode, discover, from_hint_only,
 )
+from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_environment import read_environment
 
 _MARK = "PYOPS_WSGI_APP_INFO "
 
@@ -222,25 +223,6 @@ else:
         pass
 sys.stdout.write("\n" + MARK + json.dumps(found) + "\n")
 """.replace("MARK", repr(_MARK))
-
-
-def read_environment(path):
-    """KEY=value lines; a value starting with a double quote is JSON. ValueError names the bad line."""
-    environment = {}
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            key, sep, value = line.partition("=")
-            if not sep or not key.strip():
-                raise ValueError("line %d is not KEY=value" % number)
-            try:
-                environment[key.strip()] = json.loads(value) if value.startswith('"') else value
-            except ValueError:
-                raise ValueError("line %d: the value of %s starts with a quote but is not a JSON string"
-                                 % (number, key.strip()))
-    return environment
 
 
 def import_app(module, found, params, environment):

@@ -65,10 +65,11 @@ def test_a_bad_spec_stops_a_tagged_deploy_too(tmp_path, options):
     assert_stopped_before_any_change(result, "wsgi_apps[0] (hello).workers: must be a whole number")
 
 
-# README "Tags": each play's task tags, the deploy's spec checks, lock and going back `always`.
+# README "Tags": each play's task tags, the deploy's spec checks, lock and going back `always`
+# (and the deploy role's argument spec validation, in every play).
 TAGS = {"Put the load balancers in front of the app nodes": {"always", "lb", "nginx"},
         "Deploy WSGI apps": {"always", "build", "django", "health", "nginx", "server"},
-        "Check each app answers through the load balancers": {"health", "lb"}}
+        "Check each app answers through the load balancers": {"always", "health", "lb"}}
 
 
 def test_the_tags_are_the_documented_scheme(tmp_path):

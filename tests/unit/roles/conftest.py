@@ -27,6 +27,8 @@ TEMPLATES = {
     "uwsgi.service": "roles/uwsgi/templates/etc/systemd/system/wsgi-app.service.j2",
     "uwsgi-emperor.service": "roles/uwsgi/templates/etc/systemd/system/uwsgi-emperor.service.j2",
     "nginx.conf": "roles/nginx/templates/etc/nginx/sites-available/wsgi-app.conf.j2",
+    "balancer.conf": "roles/nginx/templates/etc/nginx/sites-available/wsgi-balancer.conf.j2",
+    "node.conf": "roles/nginx/templates/etc/nginx/pyops-wsgi/upstreams/app/node.conf.j2",
 }
 
 PLAYBOOK = """
@@ -38,9 +40,7 @@ PLAYBOOK = """
       processor_vcpus: 2
     # As the playbooks pass them: normalized once (pyops.wsgi.app_specs).
     normalized_input: "{{{{ [app_input] | pyops.wsgi.app_specs(2, nginx_listen_port) | first }}}}"
-    app_spec: "{{{{ normalized_input }}}}"
-    gunicorn_app: "{{{{ normalized_input }}}}"
-    uwsgi_app: "{{{{ normalized_input }}}}"
+    wsgi_app: "{{{{ normalized_input }}}}"
     nginx_listen_port: 80
     nginx_listen_ipv6: true
     # What roles/nginx/vars/main.yml makes of its defaults (buffer 64k, flush 5s).
@@ -72,13 +72,14 @@ PLAYBOOK = """
 """
 
 
-def render_templates(folder, app, wanted, overrides=None, emperor=False, package="pyuwsgi", gunicorn="27.0.1"):
+def render_templates(folder, app, wanted, overrides=None, emperor=False, package="pyuwsgi", gunicorn="27.0.1",
+                     extra=None):
     """Render the templates named in `wanted` for one app spec; return {name: text}."""
     folder = pathlib.Path(folder)
     playbook = folder / "render.yml"
     playbook.write_text(PLAYBOOK.format(root=ROOT, python=sys.executable, role="{{ role }}"))
-    extra = folder / "vars.json"
-    extra.write_text(json.dumps({
+    extra_file = folder / "vars.json"
+    extra_file.write_text(json.dumps({
         "app_input": app, "out": str(folder), "templates": TEMPLATES, "wanted": list(wanted),
         "overrides": overrides or {},
         "uwsgi_package": package, "uwsgi_pyuwsgi_version": "2.0.30.post1", "uwsgi_source_version": "2.0.31",
@@ -88,11 +89,14 @@ def render_templates(folder, app, wanted, overrides=None, emperor=False, package
         # What roles/app/tasks/django.yml and code.yml find on a host.
         "__app_django_settings": "fakesite.settings",
         "__app_package_copy": {"checksum": "0123456789abcdef0123456789abcdef01234567"},
+        # Set by Ansible inside a role; the entry module's template reads module_utils from there.
+        "role_path": str(ROOT / "roles" / "app"),
+        **(extra or {}),
     }))
     env = dict(os.environ, LANG="C.UTF-8", LC_ALL="C.UTF-8", ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
     result = subprocess.run(
         [str(pathlib.Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", "-c", "local",
-         "-e", "@%s" % extra, str(playbook)],
+         "-e", "@%s" % extra_file, str(playbook)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False,
     )
     assert result.returncode == 0, result.stdout
@@ -101,6 +105,7 @@ def render_templates(folder, app, wanted, overrides=None, emperor=False, package
 
 @pytest.fixture(scope="module")
 def render(tmp_path_factory):
-    def _render(app, wanted, overrides=None, emperor=False, package="pyuwsgi", gunicorn="27.0.1"):
-        return render_templates(tmp_path_factory.mktemp("render"), app, wanted, overrides, emperor, package, gunicorn)
+    def _render(app, wanted, overrides=None, emperor=False, package="pyuwsgi", gunicorn="27.0.1", extra=None):
+        return render_templates(tmp_path_factory.mktemp("render"), app, wanted, overrides, emperor, package, gunicorn,
+                                extra)
     return _render

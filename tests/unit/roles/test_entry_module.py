@@ -151,3 +151,28 @@ def test_a_uwsgi_worker_past_its_memory_limit_asks_to_be_recycled_once_its_reque
     # The answer is untouched; the worker asks once, however many requests end after.
     assert outcome == {"statuses": ["200 OK", "200 OK"], "chunks": ["hello"], "signals": signals}
     assert ("over memory_limit (16 MiB): recycled" in result.stderr) is bool(signals)
+
+
+@pytest.mark.parametrize("bad_line", ["NOT A SETTING", '=value', 'KEY="unterminated', "KEY=[1]", 'KEY="\\q"'])
+def test_the_entry_module_and_the_import_check_refuse_the_same_lines(render, tmp_path, bad_line):
+    """One reader (module_utils/wsgi_environment.py) for the worker's entry module and the deploy's
+    import check (wsgi_app_info): a hand-edited line either refuses, the worker refuses with the same message."""
+    from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_environment import parse_environment
+
+    app = {"name": "shop", "source": {"type": "local", "path": "/src"}, "entry": "fakeapp:Holder.application",
+           "environment": {"GOOD": "yes"}}
+    rendered = render(app, ["app.env", "pyops_wsgi_entry.py"], overrides={"env_file": str(tmp_path / "app.env")})
+    text = rendered["app.env"] + bad_line + "\n"
+    (tmp_path / "app.env").write_text(text)
+    (tmp_path / "pyops_wsgi_entry.py").write_text(rendered["pyops_wsgi_entry.py"])
+    if bad_line == "KEY=[1]":  # not quoted: a plain value, accepted by both
+        assert parse_environment(text)["KEY"] == "[1]"
+        assert build(tmp_path) == {"plain": True}
+        return
+    with pytest.raises(ValueError) as expected:
+        parse_environment(text)
+    (tmp_path / "fakeapp.py").write_text(FAKE_APP)
+    code = "import runpy, sys; sys.path.insert(0, %r); runpy.run_path(%r)" % (str(tmp_path), str(tmp_path / "pyops_wsgi_entry.py"))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines()[-1] == "ValueError: %s" % expected.value

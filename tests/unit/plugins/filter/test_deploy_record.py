@@ -63,18 +63,23 @@ def _specs():
 
 
 def test_the_summary_gives_per_app_its_release_what_changed_its_reload_and_its_url():
+    shop_files = [
+        {"app": "shop", "dest": "/etc/pyops-wsgi/shop/app.env", "backup": "x"},
+        {"app": "shop", "dest": "/etc/pyops-wsgi/shop/gunicorn.conf.py", "backup": ""},
+    ]
     run = {
-        "releases": {"shop": {"id": "9c4e1f07ab32"}, "blog": {"id": "0123456789ab"}, "api": {"id": "feedc0ffee00"}},
-        "switched": ["shop", "shop"], "venv_changed": ["shop"],
+        "record": {
+            "shop": {"release": "9c4e1f07ab32", "switched": True, "venv_changed": True, "files": shop_files,
+                     "reload": "binary upgrade (USR2)"},
+            "blog": {"release": "0123456789ab", "switched": False, "venv_changed": False, "reload": "graceful reload (uwsgi.ini)",
+                     "files": [{"app": "blog", "dest": "/etc/pyops-wsgi/blog/uwsgi.ini", "backup": ""}]},
+            "api": {"release": "feedc0ffee00", "switched": False, "venv_changed": False, "files": [], "reload": "none"},
+        },
         "files": [
-            {"app": "shop", "dest": "/etc/pyops-wsgi/shop/app.env", "backup": "x"},
-            {"app": "shop", "dest": "/etc/pyops-wsgi/shop/gunicorn.conf.py", "backup": ""},
             {"app": "nginx", "dest": "/etc/nginx/sites-available/wsgi-shop.conf", "backup": ""},
             {"app": "nginx", "dest": "/etc/ssl/pyops-wsgi/shop/fullchain.pem", "backup": ""},
             {"app": "nginx", "dest": "/etc/nginx/nginx.conf", "backup": ""},
-            {"app": "blog", "dest": "/etc/pyops-wsgi/blog/uwsgi.ini", "backup": ""},
         ],
-        "reloads": {"shop": "binary upgrade (USR2)", "blog": "graceful reload (uwsgi.ini)", "api": "none"},
         "host": "node1.example.com", "http_port": 8080,
     }
     summary = deploy_summary(_specs(), run)
