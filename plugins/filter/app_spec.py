@@ -36,6 +36,8 @@ _EXPIRES = re.compile(r"^([0-9]+(ms|[smhdwMy])?|max|off|epoch)\Z")
 _HEALTH_PATH = re.compile(r"^/[A-Za-z0-9_.~/@+-]*(\?[A-Za-z0-9_.~=&%+-]*)?\Z")
 
 SERVERS = ("gunicorn", "uwsgi")
+# The roles that run an app server's process (each a role of that name).
+PROCESS_MANAGERS = ("systemd",)
 # How long browsers may keep a static file (nginx `expires`), unless the entry says.
 STATIC_EXPIRES = "30d"
 SOURCE_TYPES = ("local", "git", "archive", "package")
@@ -66,6 +68,7 @@ CONFIG_ROOT = "/etc/pyops-wsgi"
 # Keys a user may write, with their defaults. Derived keys are never read back.
 _DEFAULTS = {
     "server": "gunicorn",
+    "process_manager": "systemd",
     "workers": 0,
     "worker_class": "sync",
     "threads": 0,
@@ -531,6 +534,7 @@ def _one(app, index, cpu_count):
     spec["entry"] = entry
 
     server = _choice(where + ".server", spec["server"], SERVERS)
+    _choice(where + ".process_manager", spec["process_manager"], PROCESS_MANAGERS)
     spec["worker_class"] = _choice(where + ".worker_class", spec["worker_class"], GUNICORN_WORKER_CLASSES)
     cpus = _integer("cpu_count", cpu_count, 1, 4096)
     auto_workers, auto_threads = _auto_concurrency(server, spec["worker_class"], cpus)

@@ -29,13 +29,14 @@ def changed_files(results, app):
     return records
 
 
-def _url(spec, host, http_port):
+def _url(spec, host):
     """Where the app answers: through nginx (its first server name, else the host), else its own address."""
     if not spec["nginx"]:
         address = spec["addresses"][0]
         return "unix:" + address if address.startswith("/") else "%s://%s/" % (
             "uwsgi" if spec["protocol"] == "uwsgi" else "http", address)
-    scheme, port, default = ("https", spec["tls"]["port"], 443) if spec["tls"] else ("http", http_port, 80)
+    # nginx's HTTP port, as the play normalized the spec for it (nginx_listen_port).
+    scheme, port, default = ("https", spec["tls"]["port"], 443) if spec["tls"] else ("http", spec["normalized"]["http_port"], 80)
     name = spec["server_names"][0] if spec["server_names"] else host
     return "%s://%s%s%s/" % (scheme, name, "" if port == default else ":%d" % port, spec["mount"])
 
@@ -64,8 +65,8 @@ def deploy_summary(specs, run):
 
     run: {record: the deploy record (wsgi_deploy, module wsgi_record: per app its
     release, switched, venv_changed, files and reload), files: records of
-    changed_files of the front end (nginx's), host: the host's address, http_port:
-    nginx's HTTP port}.
+    changed_files of the front end (nginx's), host: the host's address}. nginx's
+    HTTP port is the one the specs were normalized for.
     """
     if not isinstance(specs, list) or not isinstance(run, dict):
         raise AnsibleFilterError("deploy_summary: expects the app specs and a dict of what the run did")
@@ -77,7 +78,7 @@ def deploy_summary(specs, run):
             "release": record.get("release") or "not built in this run",
             "changed": ", ".join(_what_changed(spec, record, run.get("files", []))) or "nothing",
             "reload": record.get("reload") or "none",
-            "url": _url(spec, str(run.get("host", "localhost")), int(run.get("http_port", 80))),
+            "url": _url(spec, str(run.get("host", "localhost"))),
         }
     return summary
 

@@ -22,9 +22,9 @@ TEMPLATES = {
     "pyops_django_settings.py": "roles/app/templates/etc/pyops-wsgi/app/pyops_django_settings.py.j2",
     "requirements.txt": "roles/app/templates/srv/app/source/requirements.txt.j2",
     "gunicorn.conf.py": "roles/gunicorn/templates/etc/pyops-wsgi/app/gunicorn.conf.py.j2",
-    "gunicorn.service": "roles/gunicorn/templates/etc/systemd/system/wsgi-app.service.j2",
+    "gunicorn.service": "roles/systemd/templates/etc/systemd/system/wsgi-app.service.j2",
     "uwsgi.ini": "roles/uwsgi/templates/etc/pyops-wsgi/app/uwsgi.ini.j2",
-    "uwsgi.service": "roles/uwsgi/templates/etc/systemd/system/wsgi-app.service.j2",
+    "uwsgi.service": "roles/systemd/templates/etc/systemd/system/wsgi-app.service.j2",
     "uwsgi-emperor.service": "roles/uwsgi/templates/etc/systemd/system/uwsgi-emperor.service.j2",
     "nginx.conf": "roles/nginx/templates/etc/nginx/sites-available/wsgi-app.conf.j2",
     "balancer.conf": "roles/nginx/templates/etc/nginx/sites-available/wsgi-balancer.conf.j2",
@@ -47,13 +47,14 @@ PLAYBOOK = """
     __nginx_access_log_options: combined buffer=64k flush=5s
   tasks:
     - ansible.builtin.include_vars: {root}/roles/{role}/vars/main.yml
-      loop: [app, gunicorn, uwsgi]
+      loop: [app, gunicorn, uwsgi, systemd]
       loop_control:
         loop_var: role
     - ansible.builtin.set_fact:
         __app_spec: "{{{{ __app_spec | combine(overrides) }}}}"
         __gunicorn_app: "{{{{ __gunicorn_app | combine(overrides) }}}}"
         __uwsgi_app: "{{{{ __uwsgi_app | combine(overrides) }}}}"
+        __systemd_app: "{{{{ __systemd_app | combine(overrides) }}}}"
         app: "{{{{ __app_spec | combine(overrides) }}}}"
     # What roles/app/tasks/entry.yml chooses when the spec names the entry.
     - ansible.builtin.set_fact:
@@ -69,6 +70,9 @@ PLAYBOOK = """
         mode: "0600"
       loop: "{{{{ templates | dict2items }}}}"
       when: item.key in wanted
+      vars:
+        # The unit each app server role asks the process manager's role for.
+        systemd_unit: "{{{{ __gunicorn_unit if item.key == 'gunicorn.service' else __uwsgi_unit }}}}"
 """
 
 

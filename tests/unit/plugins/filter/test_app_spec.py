@@ -311,6 +311,7 @@ def test_roles_take_normalized_specs_only():
         ([app(name="a" * 33)], "is not a valid unix user name"),
         ([app(name="www-data")], "(www-data).name: 'www-data' is already used by the system"),
         ([app(server="waitress")], "(hello).server: must be one of gunicorn, uwsgi, got 'waitress'"),
+        ([app(process_manager="supervisor")], "(hello).process_manager: must be one of systemd, got 'supervisor'"),
         ([app(workers=-1)], "(hello).workers: must be 0 or more, got -1"),
         ([app(workers="many")], "(hello).workers: must be a whole number, got 'many'"),
         ([app(workers=True)], "(hello).workers: must be a whole number"),

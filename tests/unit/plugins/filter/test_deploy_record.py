@@ -80,7 +80,7 @@ def test_the_summary_gives_per_app_its_release_what_changed_its_reload_and_its_u
             {"app": "nginx", "dest": "/etc/ssl/pyops-wsgi/shop/fullchain.pem", "backup": ""},
             {"app": "nginx", "dest": "/etc/nginx/nginx.conf", "backup": ""},
         ],
-        "host": "node1.example.com", "http_port": 8080,
+        "host": "node1.example.com",
     }
     summary = deploy_summary(_specs(), run)
     assert summary == {
