@@ -927,7 +927,6 @@ def _collisions(specs, http_port):
             taken.append((pair, label))
 
 
-
 def front_end_clashes(specs, labels, fleet=False):
     """Refuse apps one nginx cannot tell apart: a shared upstream, two default sites, a name claimed twice.
 
