@@ -18,15 +18,14 @@ import json
 import pathlib
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
+
+from playbook_run import deploy as run_deploy
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent
 APP = ROOT / "examples" / "apps" / "flask_hello"
-TASKSET = ["taskset", "-c", "0"] if shutil.which("taskset") else []
 
 
 def inventory(path, container, count, source):
@@ -41,17 +40,9 @@ def inventory(path, container, count, source):
 
 
 def deploy(inventory_file, *extra):
-    """Run the deploy playbook; return its wall time and the tasks it ran on the host."""
-    command = TASKSET + [str(pathlib.Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory_file),
-                         *extra, str(ROOT / "playbooks" / "deploy.yml")]
-    started = time.monotonic()
-    result = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            check=False)
-    seconds = time.monotonic() - started
-    if result.returncode != 0:
-        sys.stdout.write(result.stdout[-6000:])
-        raise SystemExit("ansible_speed: the deploy failed (rc %d)" % result.returncode)
-    recap = re.search(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=\d+\s+failed=\d+\s+skipped=(\d+)", result.stdout)
+    """Run the deploy playbook; return its wall time, the tasks it ran on the host and those it changed."""
+    seconds, output = run_deploy(inventory_file, *extra, who="ansible_speed")
+    recap = re.search(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=\d+\s+failed=\d+\s+skipped=(\d+)", output)
     tasks = sum(int(number) for number in recap.groups()) if recap else 0
     changed = int(recap.group(2)) if recap else -1
     return seconds, tasks, changed

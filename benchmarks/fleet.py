@@ -30,13 +30,14 @@ import tempfile
 import threading
 import time
 
+from playbook_run import TASKSET, deploy as run_deploy
+
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent
 APP = ROOT / "examples" / "apps" / "flask_hello"
 NETWORK = "pyops-bf"
 LB = "pyops-bf-lb"
 NODES = ["pyops-bf-node%d" % number for number in range(1, 6)]
-TASKSET = ["taskset", "-c", "0"] if shutil.which("taskset") else []
 
 
 def inventory(path, nodes, with_lb, source):
@@ -56,15 +57,7 @@ def inventory(path, nodes, with_lb, source):
 
 def deploy(inventory_file, *extra):
     """Run the deploy playbook; return its wall time in seconds."""
-    command = TASKSET + [str(pathlib.Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory_file),
-                         *extra, str(ROOT / "playbooks" / "deploy.yml")]
-    started = time.monotonic()
-    result = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            check=False)
-    if result.returncode != 0:
-        sys.stdout.write(result.stdout[-6000:])
-        raise SystemExit("fleet: the deploy failed (rc %d)" % result.returncode)
-    return time.monotonic() - started
+    return run_deploy(inventory_file, *extra, who="fleet")[0]
 
 
 def change(source, round_):
