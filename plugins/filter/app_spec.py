@@ -868,7 +868,7 @@ def normalized(specs, option, http_port=None):
         if not _is_normalized(spec):
             name = spec.get("name") if isinstance(spec, dict) else None
             raise AnsibleFilterError(
-                "%s%s: takes app specs normalized by pyops.wsgi.app_specs (deploy.yml's wsgi_app_specs), not raw "
+                "%s%s: takes app specs normalized by pyops.wsgi.app_specs (as the deploy role does once per play), not raw "
                 "items of wsgi_apps; pass `[spec] | pyops.wsgi.app_specs(ansible_facts['processor_vcpus'], "
                 "nginx_listen_port) | first`" % (option, " (%s)" % name if name else ""))
         if http_port is not None and spec[NORMALIZED]["http_port"] != int(http_port):
