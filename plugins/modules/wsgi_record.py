@@ -10,8 +10,8 @@ short_description: Write what a deploy did to an app into the deploy record
 version_added: "1.0.0"
 description:
   - The roles of this collection tell each other what a deploy did through one host fact, C(wsgi_deploy),
-    a mapping from each app's name to its record. This action writes it, on the controller; it changes
-    nothing on the host.
+    a mapping from each app's name to its record. This action writes it, on the controller (an action
+    plugin); it changes nothing on the host.
   - A record holds C(release) (the id of the release built, or V(null)), C(path) (its folder), C(venv)
     (the venv it runs), C(built) (this run built it), C(changed) (the release to run differs from the
     running one, or its environment, entry module, settings module, code or venv changed), C(venv_installed)
@@ -53,9 +53,6 @@ options:
     type: bool
     default: false
 attributes:
-  action:
-    support: full
-    description: Runs on the controller.
   check_mode:
     support: full
     description: Writes the record as in a real run, without the files, which a check run does not change.
