@@ -34,3 +34,31 @@ attributes:
     support: full
     description: The same code, salt and release give the same state; a second run reports no change.
 """
+
+    # Modules that copy a controller folder to the host: wsgi_tree.
+    TREE = r"""
+attributes:
+  check_mode:
+    support: full
+    description: Reports the files it would send, remove or fix, and changes nothing.
+  diff_mode:
+    support: full
+    description: Lists each file added, updated or removed, with the start of its SHA-1.
+  idempotent:
+    support: full
+    description: The same folder gives the same state; a second run reports no change.
+"""
+
+    # Modules that make folders: wsgi_folders.
+    FOLDERS = r"""
+attributes:
+  check_mode:
+    support: full
+    description: Reports the folders it would make or fix, and changes nothing.
+  diff_mode:
+    support: full
+    description: Shows each folder's owner, group and mode before and after.
+  idempotent:
+    support: full
+    description: The same folders give the same state; a second run reports no change.
+"""

@@ -22,6 +22,9 @@ CASES = [
     ("wsgi_app_info", lambda s: dict(path=str(s["folder"]), hint="probeapp", python=sys.executable)),
     ("wsgi_release", lambda s: dict(path=str(s["folder"].parent / "release-home"), source=str(s["folder"]))),
     ("wsgi_lock", lambda s: dict(path=str(s["folder"].parent / "locks" / "deploy.lock"), token="t", holder="me")),
+    ("wsgi_folders", lambda s: dict(folders=[{"path": str(s["folder"].parent / "folders" / "a")}])),
+    ("wsgi_tree", lambda s: dict(src=str(s["folder"]), dest=str(s["folder"].parent / "tree"),
+                                 listing={"a.py": ["file", "0" * 40]})),
 ]
 
 
