@@ -65,7 +65,8 @@ class ActionModule(ActionBase):
             updates.setdefault(args["app"], {}).update(args["set"])
         elif args["set"] or args["files"]:
             raise AnsibleActionFail("wsgi_record: set and files need app, the app's name")
-        record = dict((task_vars or {}).get("wsgi_deploy") or {})
+        # Read from the host's facts, where this plugin writes it (never as an injected top-level variable).
+        record = dict(((task_vars or {}).get("ansible_facts") or {}).get("wsgi_deploy") or {})
         for name, fields in updates.items():
             base = dict(EMPTY) if args["reset"] else dict(EMPTY, **record.get(name, {}))
             base.update(_checked(name, fields))

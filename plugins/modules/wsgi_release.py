@@ -182,6 +182,20 @@ pruned:
   type: list
   elements: str
   sample: [/srv/shop/releases/0a1b2c3d4e5f]
+venv_before:
+  description:
+    - With O(state=current), the real path of the venv that the running release linked before the task (null
+      when none), so that a caller can tell whether the switch changes the venv. Null with the other states.
+  returned: always
+  type: str
+  sample: /srv/shop/venvs/3f2a9c1d0b7e
+venv_after:
+  description:
+    - With O(state=current), the real path of the venv that the release switched to links (null when none).
+      Null with the other states.
+  returned: always
+  type: str
+  sample: /srv/shop/venvs/8d01b2e4c9a7
 diff:
   description: The release C(current) pointed at before and after.
   returned: when O(state=current) and the release changed
@@ -482,6 +496,12 @@ def build(module, params):
     return changed, release_id, {}
 
 
+def _venv_of(path, release):
+    """The real path of the venv a release (by id, or `current`) links, or None."""
+    link = os.path.join(path, release if release == "current" else os.path.join("releases", release), "venv")
+    return os.path.realpath(link) if os.path.lexists(link) else None
+
+
 def switch(module, params):
     path = params["path"]
     current = _current(path)
@@ -598,6 +618,7 @@ def main():
                              "got %d" % params["keep"])
     if not os.path.isabs(params["path"]) or params["path"].rstrip("/") in ("", "/usr", "/etc", "/var", "/srv"):
         module.fail_json(msg="path: the app's own home, such as /srv/shop, got %r" % params["path"])
+    venv_before = _venv_of(params["path"], "current") if params["state"] == "current" else None
     if params["state"] == "present":
         changed, release_id, diff = build(module, params)
     elif params["state"] == "failed":
@@ -618,7 +639,8 @@ def main():
     result = dict(changed=changed or bool(pruned), id=release_id, switched=params["state"] == "current" and changed,
                   release_path=os.path.join(params["path"], "releases", release_id),
                   current=current, previous=previous, releases=kept, pruned=pruned,
-                  failed_releases=[name for name in kept if name in failed])
+                  failed_releases=[name for name in kept if name in failed], venv_before=venv_before,
+                  venv_after=_venv_of(params["path"], release_id) if params["state"] == "current" else None)
     if diff:
         result["diff"] = diff
     module.exit_json(**result)

@@ -21,7 +21,7 @@ def run(args, record=None, check_mode=False):
     context.check_mode = check_mode
     action = wsgi_record.ActionModule(task, mock.MagicMock(), context, loader=None, templar=None,
                                       shared_loader_obj=None)
-    return action.run(task_vars={} if record is None else {"wsgi_deploy": record})
+    return action.run(task_vars={} if record is None else {"ansible_facts": {"wsgi_deploy": record}})
 
 
 CHANGED_ENV = {"changed": True, "dest": "/etc/pyops-wsgi/shop/app.env", "backup_file": "/etc/pyops-wsgi/shop/app.env.1~",

@@ -356,3 +356,19 @@ def test_the_links_into_the_shared_folder_are_the_app_users_and_old_ones_are_giv
     assert [os.lstat(link).st_uid for link in links] == [nobody] * 3
     assert (release / "pkg" / "__init__.py").exists(), "the release is not built again"
     assert build(home, source, **args)[1]["changed"] is False
+
+
+def test_a_switch_names_the_venv_before_and_after_it_in_check_mode_too(tmp_path):
+    home = tmp_path / "app"
+    for name in ("a", "b"):
+        (home / "venvs" / name).mkdir(parents=True)
+    one = build(home, code(tmp_path / "one", "v1"), venv=str(home / "venvs" / "a"))[1]["id"]
+    two = build(home, code(tmp_path / "two", "v2"), venv=str(home / "venvs" / "b"))[1]["id"]
+    failed, first = switch(home, one)
+    assert not failed and first["venv_before"] is None and first["venv_after"] == str(home / "venvs" / "a")
+    failed, checked = switch(home, two, _ansible_check_mode=True)
+    assert not failed and checked["switched"] is True
+    assert checked["venv_before"] == str(home / "venvs" / "a") and checked["venv_after"] == str(home / "venvs" / "b")
+    failed, same = switch(home, one)
+    assert not failed and same["switched"] is False and same["venv_before"] == same["venv_after"]
+    assert build(home, code(tmp_path / "one", "v1"), venv=str(home / "venvs" / "a"))[1]["venv_before"] is None
