@@ -12,8 +12,10 @@ Normalizing a normalized spec again with the same arguments gives it back unchan
 
 from __future__ import annotations
 
+import os
 import re
 
+import yaml
 from ansible.errors import AnsibleFilterError
 from ansible_collections.pyops.wsgi.plugins.module_utils.uwsgi_options import check_options
 from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_address import is_wildcard, local_host, split_tcp
@@ -35,20 +37,32 @@ _NGINX_PATH = re.compile(r"^[A-Za-z0-9_./~@+-]+\Z")
 _EXPIRES = re.compile(r"^([0-9]+(ms|[smhdwMy])?|max|off|epoch)\Z")
 _HEALTH_PATH = re.compile(r"^/[A-Za-z0-9_.~/@+-]*(\?[A-Za-z0-9_.~=&%+-]*)?\Z")
 
-SERVERS = ("gunicorn", "uwsgi")
+
+def _documented_keys():
+    """The keys of an app spec with their types, choices and defaults: the filter's documentation (app_specs.yml,
+    what ansible-doc shows), the one place they are stated."""
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "app_specs.yml"), encoding="utf-8") as handle:
+        return yaml.safe_load(handle)["DOCUMENTATION"]["options"]["_input"]["suboptions"]
+
+
+def _defaults(options):
+    return {key: option["default"] for key, option in options.items() if "default" in option}
+
+
+KEYS = _documented_keys()
+SERVERS = tuple(KEYS["server"]["choices"])
 # The roles that run an app server's process (each a role of that name).
-PROCESS_MANAGERS = ("systemd",)
+PROCESS_MANAGERS = tuple(KEYS["process_manager"]["choices"])
 # How long browsers may keep a static file (nginx `expires`), unless the entry says.
-STATIC_EXPIRES = "30d"
-SOURCE_TYPES = ("local", "git", "archive", "package")
+STATIC_EXPIRES = KEYS["static"]["suboptions"]["expires"]["default"]
+SOURCE_TYPES = tuple(KEYS["source"]["suboptions"]["type"]["choices"])
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar", ".zip")
 PACKAGE_SUFFIXES = (".whl", ".tar.gz", ".zip")
 _CHECKSUM = re.compile(r"^(sha1|sha224|sha256|sha384|sha512):[0-9a-fA-F]+\Z")
-HOOKS = ("before_build", "after_build", "before_switch", "after_switch")
+HOOKS = tuple(KEYS["hooks"]["suboptions"])
 # Django's management commands around each switch; see README "Django".
-_DJANGO_DEFAULTS = {"settings": "", "manage": "manage.py", "migrate": True, "collectstatic": True,
-                    "static_url": "/static/", "check_deploy": True, "superuser": None}
-GUNICORN_WORKER_CLASSES = ("sync", "gthread", "gevent", "gevent_wsgi", "gevent_pywsgi", "tornado", "asgi")
+_DJANGO_DEFAULTS = dict(_defaults(KEYS["django"]["suboptions"]), superuser=None)
+GUNICORN_WORKER_CLASSES = tuple(KEYS["worker_class"]["choices"])
 # How nginx (or a client) reaches each server, first one the default, and the
 # nginx directive that speaks it. `router` is uWSGI's own HTTP router (`http`).
 PROTOCOLS = {
@@ -61,54 +75,12 @@ _TCP_ADDRESS = re.compile(r"^(?P<host>[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\]):(?P<po
 APPS_ROOT = "/srv"
 # Each TLS app's certificate and key, readable by root only (nginx's master reads them).
 TLS_ROOT = "/etc/ssl/pyops-wsgi"
-_TLS_DEFAULTS = {"self_signed": False, "certificate": "", "key": "", "chain": "", "certificate_content": "",
-                 "key_content": "", "chain_content": "", "redirect": True, "hsts": 0, "port": 443}
+_TLS_DEFAULTS = _defaults(KEYS["tls"]["suboptions"])
 CONFIG_ROOT = "/etc/pyops-wsgi"
 
-# Keys a user may write, with their defaults. Derived keys are never read back.
-_DEFAULTS = {
-    "server": "gunicorn",
-    "process_manager": "systemd",
-    "workers": 0,
-    "worker_class": "sync",
-    "threads": 0,
-    "timeout": 30,
-    "graceful_timeout": 30,
-    "keepalive": 2,
-    "max_requests": 0,
-    "max_requests_jitter": 0,
-    "memory_limit": "1G",
-    "access_log": False,
-    "protocol": None,
-    "bind": ["unix"],
-    "mount": "",
-    "nginx": True,
-    "control_socket": True,
-    "preload_app": False,
-    "sandbox": True,
-    "writable_paths": [],
-    "uwsgi_options": {},
-    "uwsgi_allow_world_socket": False,
-    "uwsgi_allow_public_stats": False,
-    "server_names": [],
-    "static": [],
-    "environment": {},
-    "requirements": "requirements.txt",
-    "packages": [],
-    "client_max_body_size": "10m",
-    "entry": "",
-    "health": {},
-    "keep_releases": 5,
-    "shared_dirs": [],
-    "shared_files": [],
-    "hooks": {},
-    "django": False,
-    "tls": False,
-    "security_headers": True,
-    "content_security_policy": "",
-    "websocket": False,
-    "nginx_directives": [],
-}
+# Keys a user may write, with their defaults (those the documentation leaves to the rest of the spec are
+# settled in _one). Derived keys are never read back.
+_DEFAULTS = dict(_defaults(KEYS), entry="", protocol=None, max_requests_jitter=0, health={})
 # The range of each number in a spec: beyond these no server works (Gunicorn's
 # workers crash-loop on an OverflowError past a timeout of about 2**31 ms).
 LIMITS = {
@@ -132,7 +104,7 @@ HSTS_MAX = 63072000
 # status_codes [] means any status below 500: the app answered, and not with an error of its own
 # (a fresh Django site has no / route and answers 404); through nginx the check also asks
 # for the header nginx adds only when the app answered (see the health role).
-_HEALTH_DEFAULTS = {"path": "/", "status_codes": [], "body_regex": "", "timeout": 5, "retries": 10, "delay": 1}
+_HEALTH_DEFAULTS = _defaults(KEYS["health"]["suboptions"])
 _INPUT_KEYS = frozenset(_DEFAULTS) | {"name", "source"}
 # Keys whose null means what their default means (a normalized spec has tls: null).
 _NULLABLE_KEYS = frozenset(("tls",))
@@ -494,6 +466,21 @@ def _mount(where, mount):
 
 
 def _one(app, index, cpu_count):
+    """One raw item of wsgi_apps, checked and completed: by concern, each on the spec as the ones before left it."""
+    where, name = _identity(app, index)
+    spec = dict(_DEFAULTS)
+    spec.update((key, app[key]) for key in _INPUT_KEYS if key in app and app[key] is not None)
+    spec["name"] = name
+    parsed = _code(where, spec, app)
+    _serving(where, spec, app, cpu_count)
+    _release(where, spec)
+    _front_end(where, spec)
+    _derive(where, spec, parsed)
+    return spec
+
+
+def _identity(app, index):
+    """(where, name): a mapping with a valid name, and no derived, unknown or null key."""
     where = "wsgi_apps[%d]" % index
     if not isinstance(app, dict):
         _fail(where, "each app must be a mapping, got %r" % (app,))
@@ -517,10 +504,11 @@ def _one(app, index, cpu_count):
     for key in sorted(_INPUT_KEYS & set(app)):
         if app[key] is None and key not in _NULLABLE_KEYS:
             _fail("%s.%s" % (where, key), "is null; leave the key out for its default, or give a value")
-    spec = dict(_DEFAULTS)
-    spec.update((key, app[key]) for key in _INPUT_KEYS if key in app and app[key] is not None)
-    spec["name"] = name
+    return where, name
 
+
+def _code(where, spec, app):
+    """The source and the entry point; returns the entry parsed (module, callable, call, args, kwargs)."""
     if "source" not in app:
         _fail(where + ".source", "is required: {type: local, path: ...} or {type: git, repo: ..., version: ...}")
     spec["source"] = _source(where + ".source", app["source"])
@@ -532,7 +520,11 @@ def _one(app, index, cpu_count):
     except EntryError as problem:
         _fail(where + ".entry", "%s, got %r" % (problem, entry))
     spec["entry"] = entry
+    return parsed
 
+
+def _serving(where, spec, app, cpu_count):
+    """The app server and its process: server, process manager, concurrency, limits, protocol, addresses."""
     server = _choice(where + ".server", spec["server"], SERVERS)
     _choice(where + ".process_manager", spec["process_manager"], PROCESS_MANAGERS)
     spec["worker_class"] = _choice(where + ".worker_class", spec["worker_class"], GUNICORN_WORKER_CLASSES)
@@ -571,21 +563,15 @@ def _one(app, index, cpu_count):
         _fail(where + ".uwsgi_options", "only apply with server: uwsgi")
     spec["uwsgi_options"] = options
 
-    names = _string_list(where + ".server_names", spec["server_names"], "host names such as shop.example.com")
-    for server_name in names:
-        if not _SERVER_NAME.match(server_name):
-            _fail(where + ".server_names", "%r is not a host name" % (server_name,))
-    spec["server_names"] = list(names)
-    spec["static"] = _static(where + ".static", spec["static"], "%s/%s" % (APPS_ROOT, name))
+
+def _release(where, spec):
+    """What goes into a release and around it: environment, requirements, health check, releases kept, shared
+    paths, hooks, sandbox, and Django's commands."""
     spec["environment"] = _environment(where + ".environment", spec["environment"])
     spec["requirements"] = str(spec["requirements"] or "")
     if not isinstance(spec["packages"], list):
         _fail(where + ".packages", "must be a list of pip requirement strings")
     spec["packages"] = list(_string_list(where + ".packages", spec["packages"], "pip requirements"))
-    size = str(spec["client_max_body_size"])
-    if not _SIZE.match(size):
-        _fail(where + ".client_max_body_size", "must be an nginx size such as 10m or 512k, got %r" % size)
-    spec["client_max_body_size"] = size
     spec["health"] = _health(where + ".health", spec["health"])
     spec["keep_releases"] = _integer(where + ".keep_releases", spec["keep_releases"], *LIMITS["keep_releases"])
     for key in ("shared_dirs", "shared_files"):
@@ -594,18 +580,32 @@ def _one(app, index, cpu_count):
     spec["sandbox"] = _boolean(where + ".sandbox", spec["sandbox"])
     spec["writable_paths"] = _writable_paths(where + ".writable_paths", spec["writable_paths"])
     if spec["source"]["type"] == "package":
-        if not entry:
+        if not spec["entry"]:
             _fail(where + ".entry", "is required with a package source: there is no code on the host to find it "
                   "in (for example shop.wsgi:application)")
         if spec["requirements"] != _DEFAULTS["requirements"]:
             _fail(where + ".requirements", "does not apply to a package source: the package's own "
                   "dependencies are installed with it (add more with packages)")
     spec["django"] = _django(where + ".django", spec["django"], spec)
+
+
+def _front_end(where, spec):
+    """What nginx does for the app: server names, static files, body size, TLS, headers, WebSocket, directives."""
+    names = _string_list(where + ".server_names", spec["server_names"], "host names such as shop.example.com")
+    for server_name in names:
+        if not _SERVER_NAME.match(server_name):
+            _fail(where + ".server_names", "%r is not a host name" % (server_name,))
+    spec["server_names"] = list(names)
+    spec["static"] = _static(where + ".static", spec["static"], "%s/%s" % (APPS_ROOT, spec["name"]))
+    size = str(spec["client_max_body_size"])
+    if not _SIZE.match(size):
+        _fail(where + ".client_max_body_size", "must be an nginx size such as 10m or 512k, got %r" % size)
+    spec["client_max_body_size"] = size
     spec["tls"] = _tls(where + ".tls", spec["tls"], spec["server_names"])
     for key in ("security_headers", "websocket"):
         spec[key] = _boolean(where + "." + key, spec[key])
-    if spec["websocket"] and PASS_DIRECTIVES[protocol] != "proxy_pass":
-        _fail(where + ".websocket", "needs an app nginx reaches over HTTP (protocol: http), not %s" % protocol)
+    if spec["websocket"] and PASS_DIRECTIVES[spec["protocol"]] != "proxy_pass":
+        _fail(where + ".websocket", "needs an app nginx reaches over HTTP (protocol: http), not %s" % spec["protocol"])
     policy = str(spec["content_security_policy"] or "")
     if '"' in policy or "\n" in policy:
         _fail(where + ".content_security_policy", "may not hold double quotes or line breaks (write sources "
@@ -613,6 +613,10 @@ def _one(app, index, cpu_count):
     spec["content_security_policy"] = policy
     spec["nginx_directives"] = _nginx_directives(where + ".nginx_directives", spec["nginx_directives"])
 
+
+def _derive(where, spec, parsed):
+    """The values every role reads and nobody writes: paths, socket, unit, upstream, probe, TLS files."""
+    name, server, protocol = spec["name"], spec["server"], spec["protocol"]
     home = "%s/%s" % (APPS_ROOT, name)
     runtime_dir = "/run/%s" % name
     socket = "%s/%s.sock" % (runtime_dir, server)
@@ -671,7 +675,6 @@ def _one(app, index, cpu_count):
                 _fail(where + ".static", "%s is served from Django's static root (django.static_url); remove it "
                       "from static or set django.static_url to another URL" % static["url"])
             spec["static"].append(static)
-    return spec
 
 
 # systemd's sandbox for an app server's unit: what `systemd-analyze security` scores,

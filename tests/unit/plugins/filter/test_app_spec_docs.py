@@ -1,4 +1,5 @@
-"""The app spec's documentation (app_specs' _input suboptions, what ansible-doc shows) against the code and the README."""
+"""The app spec's documentation (app_specs' _input suboptions, what ansible-doc shows and where the filter takes its
+defaults and choices from) against what the filter does and against the README."""
 
 from __future__ import annotations
 
@@ -37,12 +38,11 @@ def test_the_readme_table_has_the_same_keys_in_the_same_order():
 
 
 @pytest.mark.parametrize("key", sorted(KEYS))
-def test_each_documented_default_is_the_filters_and_the_readmes(key):
+def test_each_documented_default_is_the_readmes(key):
     doc, readme = KEYS[key], dict(README)[key]
     if doc.get("required"):
         assert readme == "required" and key not in app_spec._DEFAULTS
     elif "default" in doc:
-        assert doc["default"] == app_spec._DEFAULTS[key]
         assert readme == _readme_default(doc["default"])
     else:
         # A default that depends on the rest of the spec: the description says it.
@@ -55,3 +55,57 @@ def test_the_documented_choices_are_the_filters():
     assert KEYS["worker_class"]["choices"] == list(app_spec.GUNICORN_WORKER_CLASSES)
     assert set(KEYS["protocol"]["choices"]) == {protocol for protocols in app_spec.PROTOCOLS.values()
                                                 for protocol in protocols}
+
+
+BASE = {"name": "shop", "source": {"type": "local", "path": "/src/shop"}, "server_names": ["shop.example.com"]}
+
+
+def _normalized(**keys):
+    return app_spec.app_specs([dict(BASE, **keys)], 2, 80)[0]
+
+
+@pytest.mark.parametrize("key", sorted(key for key in KEYS if "default" in KEYS[key] and key not in BASE))
+def test_writing_a_documented_default_is_leaving_the_key_out(key):
+    assert _normalized(**{key: KEYS[key]["default"]}) == _normalized()
+
+
+# A mapping whose documented suboption defaults, written out, must mean what the mapping without them means,
+# beside the keys that make it apply.
+SUBOPTIONS = [
+    ("health", {}),
+    ("django", {}),
+    ("tls", {"self_signed": True}),
+    ("hooks", {}),
+]
+
+
+@pytest.mark.parametrize(("key", "base"), SUBOPTIONS, ids=[case[0] for case in SUBOPTIONS])
+def test_writing_documented_suboption_defaults_is_leaving_them_out(key, base):
+    options = KEYS[key]["suboptions"]
+    written = dict({name: option["default"] for name, option in options.items() if "default" in option}, **base)
+    assert _normalized(**{key: written}) == _normalized(**{key: base})
+
+
+def test_a_static_entry_and_a_source_take_their_documented_defaults():
+    static = {"url": "/static/", "path": "static"}
+    written = dict(static, expires=KEYS["static"]["suboptions"]["expires"]["default"])
+    assert _normalized(static=[written]) == _normalized(static=[static])
+    archive = {"type": "archive", "src": "/tmp/shop.tar.gz"}
+    defaults = {name: option["default"] for name, option in KEYS["source"]["suboptions"].items()
+                if "default" in option and name != "index_url"}
+    assert _normalized(source=dict(archive, **defaults)) == _normalized(source=archive)
+    package = {"type": "package", "requirement": "shop==1.0"}
+    assert (_normalized(source=dict(package, index_url=KEYS["source"]["suboptions"]["index_url"]["default"]),
+                        entry="shop:app")
+            == _normalized(source=package, entry="shop:app"))
+
+
+def test_every_documented_source_type_and_key_is_taken():
+    assert list(KEYS["source"]["suboptions"]["type"]["choices"]) == list(app_spec.SOURCE_TYPES)
+    sources = ({"type": "local", "path": "/src"},
+               {"type": "git", "repo": "https://example.com/r.git", "version": "v1"},
+               {"type": "archive", "src": "/a.tar.gz", "checksum": "sha256:ab", "strip_components": 1},
+               {"type": "package", "requirement": "shop==1", "index_url": "https://pypi.example.com/simple"})
+    for source in sources:
+        assert set(source) <= set(KEYS["source"]["suboptions"])
+        assert _normalized(source=source, entry="shop:app")["source"]["type"] == source["type"]
