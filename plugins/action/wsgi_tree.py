@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 import tarfile
@@ -12,24 +11,7 @@ import tempfile
 
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.plugins.action import ActionBase
-
-ARGUMENTS = {
-    "src": {"type": "path", "required": True},
-    "dest": {"type": "path", "required": True},
-    "owner": {"type": "str", "default": "root"},
-    "group": {"type": "str", "default": "root"},
-    "file_mode": {"type": "str", "default": "0640"},
-    "exec_mode": {"type": "str", "default": "0750"},
-    "dir_mode": {"type": "str", "default": "0750"},
-}
-
-
-def _sha1(path):
-    digest = hashlib.sha1()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
+from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_tree import ARGUMENTS, sha1_of
 
 
 def listing(top):
@@ -55,7 +37,7 @@ def listing(top):
             if not stat.S_ISREG(info.st_mode):
                 raise AnsibleActionFail("wsgi_tree: %s is neither a file nor a folder" % path)
             executable = info.st_mode & (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-            found[relative] = ["exec" if executable else "file", _sha1(path)]
+            found[relative] = ["exec" if executable else "file", sha1_of(path)]
     return {path.replace(os.sep, "/"): entry for path, entry in found.items()}
 
 

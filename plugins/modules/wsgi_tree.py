@@ -106,7 +106,6 @@ diff:
 """
 
 import grp
-import hashlib
 import os
 import pwd
 import shutil
@@ -114,17 +113,7 @@ import stat
 import tarfile
 
 from ansible.module_utils.basic import AnsibleModule
-
-# What the action plugin sends: relative path -> [kind, sha1]; kind is dir, file or exec.
-KINDS = ("dir", "file", "exec")
-
-
-def sha1(path):
-    digest = hashlib.sha1()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
+from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_tree import ARGUMENTS, KINDS, sha1_of
 
 
 def on_host(dest):
@@ -192,7 +181,7 @@ class Tree:
                 (make if kind == "dir" else send).append(path)
                 continue
             if kind != "dir":
-                self.before[path] = sha1(os.path.join(self.dest, path))
+                self.before[path] = sha1_of(os.path.join(self.dest, path))
             if kind != "dir" and self.before[path] != digest:
                 send.append(path)
             elif self.wrong_attributes(kind, info):
@@ -234,7 +223,7 @@ class Tree:
                     shutil.copyfileobj(tar.extractfile(member), handle)
                 os.chown(temporary, self.uid, self.gid)
                 os.chmod(temporary, self.modes[kind])
-                if sha1(temporary) != digest:
+                if sha1_of(temporary) != digest:
                     os.unlink(temporary)
                     self.module.fail_json(msg="wsgi_tree: %s arrived damaged (its SHA-1 differs); run again"
                                           % member.name)
@@ -246,17 +235,7 @@ class Tree:
 
 def main():
     module = AnsibleModule(
-        argument_spec={
-            "src": {"type": "path", "required": True},
-            "dest": {"type": "path", "required": True},
-            "owner": {"type": "str", "default": "root"},
-            "group": {"type": "str", "default": "root"},
-            "file_mode": {"type": "str", "default": "0640"},
-            "exec_mode": {"type": "str", "default": "0750"},
-            "dir_mode": {"type": "str", "default": "0750"},
-            "listing": {"type": "dict", "required": True},
-            "archive": {"type": "path"},
-        },
+        argument_spec=dict(ARGUMENTS, listing={"type": "dict", "required": True}, archive={"type": "path"}),
         supports_check_mode=True,
     )
     manifest = module.params["listing"]
