@@ -62,3 +62,17 @@ attributes:
     support: full
     description: The same folders give the same state; a second run reports no change.
 """
+
+    FILES = r"""
+attributes:
+  check_mode:
+    support: full
+    description: Reports each file and link it would write, remove or fix, and changes nothing.
+  diff_mode:
+    support: full
+    description: A diff per entry that changed - its text, its link, or its owner, group and mode; never the text of
+      a secret file.
+  idempotent:
+    support: full
+    description: The same entries give the same files; a second run reports no change.
+"""

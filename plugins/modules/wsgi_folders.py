@@ -75,39 +75,11 @@ diff:
   sample: {"before": "/srv/shop root:root 0755\n", "after": "/srv/shop root:shop 0750\n"}
 """
 
-import grp
 import os
-import pwd
 import stat
 
 from ansible.module_utils.basic import AnsibleModule
-
-
-def wanted(module, folder):
-    """(uid, gid, mode) asked for one folder; a bad name or mode fails naming the folder."""
-    try:
-        mode = int(folder["mode"], 8)
-    except ValueError:
-        module.fail_json(msg="wsgi_folders: %s: mode %r is not octal, for example 0750"
-                         % (folder["path"], folder["mode"]))
-    if not 0 <= mode <= 0o7777:
-        module.fail_json(msg="wsgi_folders: %s: mode %s is out of range" % (folder["path"], folder["mode"]))
-    try:
-        return pwd.getpwnam(folder["owner"]).pw_uid, grp.getgrnam(folder["group"]).gr_gid, mode
-    except KeyError as error:
-        module.fail_json(msg="wsgi_folders: %s: no such user or group: %s" % (folder["path"], error))
-
-
-def describe(uid, gid, mode):
-    try:
-        user = pwd.getpwuid(uid).pw_name
-    except KeyError:
-        user = str(uid)
-    try:
-        group = grp.getgrgid(gid).gr_name
-    except KeyError:
-        group = str(gid)
-    return "%s:%s %04o" % (user, group, mode)
+from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_owners import describe, wanted
 
 
 def main():
@@ -127,7 +99,7 @@ def main():
         path = os.path.normpath(folder["path"])
         if not os.path.isabs(path):
             module.fail_json(msg="wsgi_folders: %s is not an absolute path" % folder["path"])
-        uid, gid, mode = wanted(module, folder)
+        uid, gid, mode = wanted(module, folder["path"], folder["owner"], folder["group"], folder["mode"])
         if os.path.islink(path) or (os.path.lexists(path) and not os.path.isdir(path)):
             module.fail_json(msg="wsgi_folders: %s exists and is not a folder; move it away and run again" % path)
         # Missing folders above it are made as root's, 0755, as mkdir -p would.

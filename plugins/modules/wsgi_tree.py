@@ -105,14 +105,13 @@ diff:
   sample: {"before": "shop/old.py\nshop/views.py\n", "after": "shop/new.py\nshop/views.py\n"}
 """
 
-import grp
 import os
-import pwd
 import shutil
 import stat
 import tarfile
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_owners import wanted
 from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_tree import ARGUMENTS, KINDS, sha1_of
 
 
@@ -143,13 +142,10 @@ class Tree:
         dest = os.path.abspath(self.params["dest"])
         self.dest = os.path.join(os.path.realpath(os.path.dirname(dest)), os.path.basename(dest))
         self.manifest = manifest
-        try:
-            self.uid = pwd.getpwnam(self.params["owner"]).pw_uid
-            self.gid = grp.getgrnam(self.params["group"]).gr_gid
-        except KeyError as error:
-            module.fail_json(msg="wsgi_tree: no such user or group: %s" % error)
-        self.modes = {"dir": int(self.params["dir_mode"], 8), "file": int(self.params["file_mode"], 8),
-                      "exec": int(self.params["exec_mode"], 8)}
+        self.modes = {}
+        for kind in ("dir", "file", "exec"):
+            self.uid, self.gid, self.modes[kind] = wanted(module, self.dest, self.params["owner"],
+                                                          self.params["group"], self.params[kind + "_mode"])
         self.removed = []
         # SHA-1 of each file the host has that the controller has too.
         self.before = {}
@@ -166,8 +162,8 @@ class Tree:
         there = on_host(self.dest) if os.path.isdir(self.dest) and not os.path.islink(self.dest) else {}
         gone = set()
         for path in sorted(there, key=lambda name: name.count(os.sep), reverse=True):
-            wanted = self.manifest.get(path)
-            if wanted is None or self.wrong_kind(wanted[0], there[path]):
+            entry = self.manifest.get(path)
+            if entry is None or self.wrong_kind(entry[0], there[path]):
                 gone.add(path)
         # Whatever lies below a path that goes, goes with it.
         self.removed = sorted(path for path in gone if not any(path.startswith(other + os.sep) for other in gone))
@@ -211,10 +207,10 @@ class Tree:
 
     def unpack(self, archive, send):
         """Write each sent file from the archive beside its place, check it, then rename it into place."""
-        wanted = set(send)
+        pending = set(send)
         with tarfile.open(archive, "r") as tar:
             for member in tar:
-                if member.name not in wanted or not member.isfile():
+                if member.name not in pending or not member.isfile():
                     continue
                 kind, digest = self.manifest[member.name]
                 target = os.path.join(self.dest, member.name)
@@ -228,9 +224,9 @@ class Tree:
                     self.module.fail_json(msg="wsgi_tree: %s arrived damaged (its SHA-1 differs); run again"
                                           % member.name)
                 os.rename(temporary, target)
-                wanted.discard(member.name)
-        if wanted:
-            self.module.fail_json(msg="wsgi_tree: the archive lacks %s" % ", ".join(sorted(wanted)))
+                pending.discard(member.name)
+        if pending:
+            self.module.fail_json(msg="wsgi_tree: the archive lacks %s" % ", ".join(sorted(pending)))
 
 
 def main():
@@ -244,7 +240,8 @@ def main():
         if (not isinstance(entry, list) or len(entry) != 2 or entry[0] not in KINDS or os.path.isabs(path)
                 or ".." in parts or "" in parts or "." in parts):
             module.fail_json(msg="wsgi_tree: a bad entry in the listing: %r" % path)
-    if not os.path.isdir(os.path.dirname(os.path.realpath(module.params["dest"]))):
+    # In check mode an earlier task of the run would have made it: everything is new.
+    if not os.path.isdir(os.path.dirname(os.path.realpath(module.params["dest"]))) and not module.check_mode:
         module.fail_json(msg="wsgi_tree: the folder holding %s does not exist" % module.params["dest"])
     tree = Tree(module, manifest)
     make, send, fix = tree.plan()

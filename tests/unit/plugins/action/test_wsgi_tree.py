@@ -117,6 +117,17 @@ def test_changes_on_the_controller_reach_the_host_and_check_mode_only_tells(tmp_
     assert sync(tmp_path, code, dest)["changed"] is False
 
 
+def test_check_mode_of_a_new_app_whose_folders_an_earlier_task_would_make(tmp_path, code):
+    # A new app in check mode: its folder above dest and its owner do not exist yet.
+    dest = tmp_path / "srv" / "shop" / "source"
+    playbook = tmp_path / "sync.yml"
+    checked = sync(tmp_path, code, dest, "--check", "-e", json.dumps({"owner": "pyops-not-yet"}))
+    assert not checked.get("failed") and checked["changed"] is True, checked
+    assert sorted(checked["sent"]) == [".env.example", "manage.py", "pkg/__init__.py", "pkg/static/site.css"]
+    assert not (tmp_path / "srv").exists() and playbook.exists()
+    assert sync(tmp_path, code, dest)["failed"] is True
+
+
 def test_what_the_host_changed_by_hand_is_put_back(tmp_path, code):
     dest = tmp_path / "dest"
     sync(tmp_path, code, dest)

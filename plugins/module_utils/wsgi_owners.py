@@ -1,0 +1,42 @@
+# Copyright: pyops.wsgi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Owners and modes as the modules wsgi_files and wsgi_folders take and show them. Standard library only."""
+
+from __future__ import annotations
+
+import grp
+import pwd
+
+
+def wanted(module, path, owner, group, mode):
+    """(uid, gid, mode) of the names and the octal mode, or a failure naming path. In check mode a user or group
+    an earlier task of the run would make stays a name, so that a new app's run is previewed, not refused."""
+    who = (module._name or "").rsplit(".", 1)[-1]
+    try:
+        bits = int(mode, 8)
+    except ValueError:
+        module.fail_json(msg="%s: %s: mode %r is not octal, for example 0640" % (who, path, mode))
+    if not 0 <= bits <= 0o7777:
+        module.fail_json(msg="%s: %s: mode %s is out of range" % (who, path, mode))
+    ids = []
+    for name, lookup in ((owner, lambda name: pwd.getpwnam(name).pw_uid),
+                         (group, lambda name: grp.getgrnam(name).gr_gid)):
+        try:
+            ids.append(lookup(name))
+        except KeyError:
+            if not module.check_mode:
+                module.fail_json(msg="%s: %s: no such user or group: %s" % (who, path, name))
+            ids.append(name)
+    return ids[0], ids[1], bits
+
+
+def describe(uid, gid, mode):
+    """user:group mode, by name where the host knows the number."""
+    names = []
+    for number, lookup in ((uid, lambda number: pwd.getpwuid(number).pw_name),
+                           (gid, lambda number: grp.getgrgid(number).gr_name)):
+        try:
+            names.append(number if isinstance(number, str) else lookup(number))
+        except KeyError:
+            names.append(str(number))
+    return "%s:%s %04o" % (names[0], names[1], mode)
