@@ -76,3 +76,16 @@ attributes:
     support: full
     description: The same entries give the same files; a second run reports no change.
 """
+
+    USERS = r"""
+attributes:
+  check_mode:
+    support: full
+    description: Reports the groups and users it would make or fix, and changes nothing.
+  diff_mode:
+    support: full
+    description: Shows each group and user made or fixed, before and after.
+  idempotent:
+    support: full
+    description: The same users give the same accounts; a second run reports no change.
+"""

@@ -225,3 +225,33 @@ def test_https_with_and_without_certificate_checks(tls_server):
     assert result["target"] == "https://127.0.0.1:%d" % tls_server and result["body"] == "tls for tls.test"
     failed, result = run_module("wsgi_probe", port=tls_server, tls=True, host_header="tls.test", timeout=2)
     assert failed and "TLS handshake failed" in result["msg"] and "CERTIFICATE_VERIFY_FAILED" in result["msg"]
+
+
+def test_probes_run_at_once_and_a_failure_names_each_probe_that_failed(servers):
+    probes = [{"name": "gunicorn", "socket": servers["g_http_sock"], "path": "/slow"},
+              {"name": "uwsgi", "port": servers["u_port"], "protocol": "uwsgi", "path": "/slow"}]
+    failed, result = run_module("wsgi_probe", probes=probes)
+    assert not failed, result
+    assert [(probe["name"], probe["status"], probe["failed"]) for probe in result["probes"]] == [
+        ("gunicorn", 200, False), ("uwsgi", 200, False)]
+    # Each /slow takes 3 s, and each probe waits for its own answer.
+    assert all(probe["elapsed"] >= 3 for probe in result["probes"])
+    failed, result = run_module("wsgi_probe", probes=[
+        {"name": "ok", "socket": servers["g_http_sock"]},
+        {"name": "down", "socket": servers["g_http_sock"], "path": "/status/503", "retries": 1, "delay": 0.1},
+        {"port": servers["u_http_port"], "path": "/status/404"}])
+    assert failed and [probe["failed"] for probe in result["probes"]] == [False, True, True]
+    assert result["msg"].startswith("down: GET /status/503 on http+unix:")
+    assert "answered 503 Custom, expected 200 (after 2 attempts); probes[2]: GET /status/404" in result["msg"]
+
+
+def test_a_bad_probe_is_refused_naming_it_before_any_request(servers):
+    for probe, message in (({"name": "both", "socket": servers["g_http_sock"], "port": 80}, "both: "),
+                           ({"name": "none"}, "none: give socket or port"),
+                           ({"name": "typo", "port": 80, "retires": 3}, "typo: "),
+                           ({"name": "path", "port": 80, "path": "healthz"}, "path: path: must start with '/'")):
+        failed, result = run_module("wsgi_probe", probes=[{"socket": servers["g_http_sock"]}, probe])
+        assert failed and result["msg"].startswith(message), (probe, result)
+        assert "probes" not in result
+    failed, result = run_module("wsgi_probe", socket=servers["g_http_sock"], probes=[{"port": 80}])
+    assert failed and "mutually exclusive" in result["msg"]

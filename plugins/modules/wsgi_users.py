@@ -1,0 +1,169 @@
+#!/usr/bin/python
+# Copyright: pyops.wsgi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: wsgi_users
+short_description: Make apps' system users and their groups, all in one call
+version_added: "1.0.0"
+description:
+  - Makes each group and user of O(users) that is missing, and sets an existing user's primary group, home and shell
+    when they differ, in one call (M(ansible.builtin.group) and M(ansible.builtin.user) cost two calls per app).
+  - A user made here is a system account with no password (locked, C(!)) whose home folder is not made (the app's
+    folders are made apart). An existing user's password is locked when it is not.
+  - Uses C(groupadd), C(useradd) and C(usermod) from the host's shadow tools.
+options:
+  users:
+    description:
+      - The users, each with its primary group.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description:
+          - The user's name.
+        type: str
+        required: true
+      group:
+        description:
+          - Its primary group, made as a system group when missing.
+        type: str
+        required: true
+      home:
+        description:
+          - Its home folder (not made).
+        type: path
+        required: true
+      shell:
+        description:
+          - Its login shell.
+        type: path
+        default: /usr/sbin/nologin
+extends_documentation_fragment:
+  - pyops.wsgi.attributes.users
+author:
+  - pyops.wsgi developers (@pyops)
+"""
+
+EXAMPLES = r"""
+- name: Make the shop's user and group
+  pyops.wsgi.wsgi_users:
+    users:
+      - {name: shop, group: shop, home: /srv/shop}
+"""
+
+RETURN = r"""
+groups_made:
+  description: Groups made (or that would be, in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [shop]
+users_made:
+  description: Users made (or that would be, in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [shop]
+users_fixed:
+  description: Users whose group, home, shell or password were set (or would be, in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: []
+diff:
+  description: Each group and user made or fixed, before and after.
+  returned: when something changed
+  type: dict
+  sample: {"before": "user shop (absent)\n", "after": "user shop group shop home /srv/shop shell /usr/sbin/nologin\n"}
+"""
+
+import grp
+import pwd
+
+from ansible.module_utils.basic import AnsibleModule
+
+
+def _describe(group, home, shell):
+    return "group %s home %s shell %s" % (group, home, shell)
+
+
+def _locked(module, name):
+    """Whether the user's password is locked (starts with ! or is *), read from /etc/shadow."""
+    try:
+        with open("/etc/shadow") as handle:
+            for line in handle:
+                fields = line.rstrip("\n").split(":")
+                if fields[0] == name and len(fields) > 1:
+                    return fields[1].startswith("!") or fields[1] == "*"
+    except PermissionError:
+        module.fail_json(msg="wsgi_users: reading /etc/shadow needs root (become: true)")
+    return True
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={"users": {"type": "list", "elements": "dict", "required": True, "options": {
+            "name": {"type": "str", "required": True},
+            "group": {"type": "str", "required": True},
+            "home": {"type": "path", "required": True},
+            "shell": {"type": "path", "default": "/usr/sbin/nologin"},
+        }}},
+        supports_check_mode=True,
+    )
+    groups_made, users_made, users_fixed, before, after = [], [], [], [], []
+    for user in module.params["users"]:
+        name, group, home, shell = user["name"], user["group"], user["home"], user["shell"]
+        try:
+            grp.getgrnam(group)
+        except KeyError:
+            if group not in groups_made:
+                groups_made.append(group)
+                before.append("group %s (absent)\n" % group)
+                after.append("group %s\n" % group)
+                if not module.check_mode:
+                    module.run_command(["groupadd", "--system", group], check_rc=True)
+        try:
+            found = pwd.getpwnam(name)
+        except KeyError:
+            users_made.append(name)
+            before.append("user %s (absent)\n" % name)
+            after.append("user %s %s\n" % (name, _describe(group, home, shell)))
+            if not module.check_mode:
+                module.run_command(["useradd", "--system", "--gid", group, "--home-dir", home, "--no-create-home",
+                                    "--shell", shell, name], check_rc=True)
+            continue
+        try:
+            current_group = grp.getgrgid(found.pw_gid).gr_name
+        except KeyError:
+            current_group = str(found.pw_gid)
+        options = []
+        if current_group != group:
+            options += ["--gid", group]
+        if found.pw_dir != home:
+            options += ["--home", home]
+        if found.pw_shell != shell:
+            options += ["--shell", shell]
+        if not _locked(module, name):
+            options += ["--lock"]
+        if not options:
+            continue
+        users_fixed.append(name)
+        before.append("user %s %s%s\n" % (name, _describe(current_group, found.pw_dir, found.pw_shell),
+                                          "" if "--lock" not in options else " password set"))
+        after.append("user %s %s%s\n" % (name, _describe(group, home, shell),
+                                         "" if "--lock" not in options else " password locked"))
+        if not module.check_mode:
+            module.run_command(["usermod"] + options + [name], check_rc=True)
+    result = {"changed": bool(groups_made or users_made or users_fixed), "groups_made": groups_made,
+              "users_made": users_made, "users_fixed": users_fixed}
+    if result["changed"]:
+        result["diff"] = {"before": "".join(before), "after": "".join(after)}
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
