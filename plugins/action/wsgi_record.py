@@ -61,8 +61,11 @@ class ActionModule(ActionBase):
         validation, args = self.validate_argument_spec(argument_spec=ARGUMENTS)
         del validation
         updates = {name: dict(fields) for name, fields in args["apps"].items()}
+        # By app name: the registered results of the files it changed (apps: NAME: files).
+        files = {name: list(fields.pop("files", None) or []) for name, fields in updates.items()}
         if args["app"]:
             updates.setdefault(args["app"], {}).update(args["set"])
+            files[args["app"]] = files.get(args["app"], []) + list(args["files"])
         elif args["set"] or args["files"]:
             raise AnsibleActionFail("wsgi_record: set and files need app, the app's name")
         # Read from the host's facts, where this plugin writes it (never as an injected top-level variable).
@@ -71,8 +74,8 @@ class ActionModule(ActionBase):
             base = dict(EMPTY) if args["reset"] else dict(EMPTY, **record.get(name, {}))
             base.update(_checked(name, fields))
             # A check run changes no file: there is nothing to put back.
-            if name == args["app"] and not self._play_context.check_mode:
-                base["files"] = list(base["files"]) + changed_files(list(args["files"]), name)
+            if not self._play_context.check_mode:
+                base["files"] = list(base["files"]) + changed_files(files.get(name, []), name)
             record[name] = base
         result.update(changed=False, ansible_facts={"wsgi_deploy": record}, record=record)
         return result

@@ -34,7 +34,8 @@ options:
     default: {}
   apps:
     description:
-      - Fields to set in several records at once, by app name.
+      - Fields to set in several records at once, by app name. An app's C(files) there are registered
+        results, as in O(files), appended to that app's C(files).
     type: dict
     default: {}
   files:

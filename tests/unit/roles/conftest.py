@@ -41,6 +41,7 @@ PLAYBOOK = """
     # As the playbooks pass them: normalized once (pyops.wsgi.app_specs).
     normalized_input: "{{{{ [app_input] | pyops.wsgi.app_specs(2, nginx_listen_port) | first }}}}"
     wsgi_app: "{{{{ normalized_input }}}}"
+    wsgi_app_specs: ["{{{{ normalized_input | combine(overrides) }}}}"]
     nginx_listen_port: 80
     nginx_listen_ipv6: true
     # What roles/nginx/vars/main.yml makes of its defaults (buffer 64k, flush 5s).
@@ -72,7 +73,7 @@ PLAYBOOK = """
       when: item.key in wanted
       vars:
         # The unit each app server role asks the process manager's role for.
-        systemd_unit: "{{{{ __gunicorn_unit if item.key == 'gunicorn.service' else __uwsgi_unit }}}}"
+        systemd_unit: "{{{{ __gunicorn_services[0] if item.key == 'gunicorn.service' else __uwsgi_unit }}}}"
 """
 
 

@@ -62,6 +62,17 @@ def test_changed_files_are_appended_with_paths_only():
     assert "hunter2" not in repr(record)
 
 
+def test_each_app_of_several_gets_its_own_changed_files():
+    blog_unit = {"changed": True, "dest": "/etc/systemd/system/wsgi-blog.service", "backup_file": "/x.1~"}
+    record = run({"apps": {"shop": {"files": [CHANGED_ENV, UNCHANGED], "reload": "start"},
+                           "blog": {"files": [blog_unit]}}})["record"]
+    assert record["shop"]["files"] == [{"app": "shop", "dest": CHANGED_ENV["dest"], "backup": CHANGED_ENV["backup_file"]}]
+    assert record["shop"]["reload"] == "start"
+    assert record["blog"]["files"] == [{"app": "blog", "dest": blog_unit["dest"], "backup": "/x.1~"}]
+    checked = run({"apps": {"shop": {"files": [CHANGED_ENV]}}}, check_mode=True)["record"]
+    assert checked["shop"]["files"] == []
+
+
 def test_check_mode_records_no_file():
     record = run({"app": "shop", "set": {"changed": True}, "files": [CHANGED_ENV]}, check_mode=True)["record"]
     assert record["shop"]["files"] == [] and record["shop"]["changed"] is True
