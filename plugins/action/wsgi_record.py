@@ -12,9 +12,11 @@ from ansible_collections.pyops.wsgi.plugins.filter.deploy_record import changed_
 # The fields of one app's record, as the module's documentation lists them.
 FIELDS = {
     "release": {"type": "raw"},
+    "running": {"type": "raw"},
     "path": {"type": "raw"},
     "venv": {"type": "str"},
     "built": {"type": "bool"},
+    "code_changed": {"type": "bool"},
     "changed": {"type": "bool"},
     "venv_installed": {"type": "bool"},
     "switched": {"type": "bool"},
@@ -25,8 +27,8 @@ FIELDS = {
     "build_packages": {"type": "list", "elements": "str"},
 }
 EMPTY = {
-    "release": None, "path": None, "venv": "", "built": False, "changed": False, "venv_installed": False,
-    "switched": False, "venv_changed": False, "taken_out": False, "reload": "none",
+    "release": None, "running": None, "path": None, "venv": "", "built": False, "code_changed": False,
+    "changed": False, "venv_installed": False, "switched": False, "venv_changed": False, "taken_out": False, "reload": "none",
     "server_packages": [], "build_packages": [], "files": [],
 }
 ARGUMENTS = {

@@ -7,7 +7,7 @@ from __future__ import annotations
 class ModuleDocFragment:
     """Attributes shared by the collection's modules."""
 
-    # Modules that only read: wsgi_app_info, wsgi_probe, uwsgi_stats.
+    # Modules that only read: wsgi_app_info, wsgi_checksums, wsgi_probe, uwsgi_stats.
     READ_ONLY = r"""
 attributes:
   check_mode:

@@ -12,9 +12,11 @@ description:
   - The roles of this collection tell each other what a deploy did through one host fact, C(wsgi_deploy),
     a mapping from each app's name to its record. This action writes it, on the controller (an action
     plugin); it changes nothing on the host.
-  - A record holds C(release) (the id of the release built, or V(null)), C(path) (its folder), C(venv)
-    (the venv it runs), C(built) (this run built it), C(changed) (the release to run differs from the
-    running one, or its environment, entry module, settings module, code or venv changed), C(venv_installed)
+  - A record holds C(release) (the id of the release built, or V(null)), C(running) (the release that ran
+    when the deploy began, or V(null)), C(path) (its folder), C(venv)
+    (the venv it runs), C(built) (this run built it), C(code_changed) (the app's code in its source folder
+    changed), C(changed) (the release to run differs from the running one, or its environment, entry
+    module, settings module, code or venv changed; each phase adds what it changed), C(venv_installed)
     (something was installed into its venv), C(switched) (C(current) moved, forward or back), C(venv_changed)
     (the release now running has another venv than the one before), C(taken_out) (a first release that
     failed, stopped), C(reload) (how the app server took the change, for the summary), C(server_packages)
@@ -90,9 +92,11 @@ record:
   sample:
     shop:
       release: 9c4e1f07ab32
+      running: 51d0e2aa90c4
       path: /srv/shop/releases/9c4e1f07ab32
       venv: /srv/shop/venvs/4f1d0c2a9e77
       built: true
+      code_changed: true
       changed: true
       venv_installed: false
       switched: true

@@ -94,8 +94,8 @@ options:
     type: str
   keep:
     description:
-      - How many releases to keep; older ones are removed (never the current one or the one before it).
-        V(0) keeps all.
+      - How many releases to keep; older ones are removed (never the current one or the one before it, nor
+        the one just built), with any O(state). V(0) keeps all.
     type: int
     default: 0
 extends_documentation_fragment:
@@ -171,6 +171,11 @@ failed_releases:
   type: list
   elements: str
   sample: [7e0c2b9d11fa]
+built:
+  description: Whether O(state=present) built a new release (or, in check mode, would); pruning alone is no build.
+  returned: always
+  type: bool
+  sample: true
 switched:
   description: Whether C(current) was (or, in check mode, would be) pointed at another release.
   returned: always
@@ -637,6 +642,7 @@ def main():
     if module.check_mode and params["state"] == "failed":
         failed.add(release_id)
     result = dict(changed=changed or bool(pruned), id=release_id, switched=params["state"] == "current" and changed,
+                  built=params["state"] == "present" and changed,
                   release_path=os.path.join(params["path"], "releases", release_id),
                   current=current, previous=previous, releases=kept, pruned=pruned,
                   failed_releases=[name for name in kept if name in failed], venv_before=venv_before,

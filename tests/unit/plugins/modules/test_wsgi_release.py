@@ -372,3 +372,23 @@ def test_a_switch_names_the_venv_before_and_after_it_in_check_mode_too(tmp_path)
     failed, same = switch(home, one)
     assert not failed and same["switched"] is False and same["venv_before"] == same["venv_after"]
     assert build(home, code(tmp_path / "one", "v1"), venv=str(home / "venvs" / "a"))[1]["venv_before"] is None
+
+
+def test_a_build_prunes_beyond_keep_and_tells_a_build_from_a_prune(tmp_path):
+    home = tmp_path / "app"
+    ids = [build(home, code(tmp_path / name, name))[1]["id"] for name in ("a", "b", "c")]
+    switch(home, ids[0])
+    switch(home, ids[1])
+    # Building the running release again: nothing built, the one beyond keep (neither running,
+    # nor the one before it) pruned, so that no switch is needed to prune it.
+    failed, result = build(home, str(tmp_path / "b"), keep=2)
+    assert not failed, result
+    assert result["built"] is False and result["changed"] is True and result["current"] == ids[1]
+    assert result["pruned"] == [str(home / "releases" / ids[2])]
+    failed, result = build(home, str(tmp_path / "b"), keep=2)
+    assert (result["built"], result["changed"], result["pruned"]) == (False, False, [])
+    # A new release is built and kept, with the running one and the one before it.
+    failed, result = build(home, code(tmp_path / "d", "d"), keep=2)
+    assert result["built"] is True and result["pruned"] == []
+    assert result["releases"] == [ids[0], ids[1], result["id"]]
+    assert switch(home, ids[1])[1]["built"] is False
