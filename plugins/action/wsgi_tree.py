@@ -11,7 +11,7 @@ import tempfile
 
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.plugins.action import ActionBase
-from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_tree import ARGUMENTS, sha1_of
+from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_tree import ARGUMENTS, CONTROLLER_ONLY, sha1_of
 
 
 def listing(top):
@@ -41,6 +41,18 @@ def listing(top):
     return {path.replace(os.sep, "/"): entry for path, entry in found.items()}
 
 
+def checksums(top, found, wanted):
+    """relative path -> SHA-256 of each wanted file of the listing, or None when the listing has no such file."""
+    sums = {}
+    for relative in wanted:
+        name = os.path.normpath(relative).replace(os.sep, "/")
+        if os.path.isabs(relative) or name == ".." or name.startswith("../"):
+            raise AnsibleActionFail("wsgi_tree: checksums: %s is not a path inside src" % relative)
+        kind = found.get(name, ["", ""])[0]
+        sums[relative] = sha1_of(os.path.join(top, name), "sha256") if kind in ("file", "exec") else None
+    return sums
+
+
 class ActionModule(ActionBase):
     """One module call when the host already holds the folder; a second with the archive when it does not."""
 
@@ -50,8 +62,9 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
-        validation, args = self.validate_argument_spec(argument_spec=ARGUMENTS)
+        validation, args = self.validate_argument_spec(argument_spec=dict(ARGUMENTS, **CONTROLLER_ONLY))
         del validation
+        wanted = args.pop("checksums")
         src = os.path.expanduser(args["src"])
         if not os.path.isabs(src):
             # Found as the copy module finds it: the role's files, then beside the playbook.
@@ -59,7 +72,9 @@ class ActionModule(ActionBase):
                 src = self._find_needle("files", src)
             except AnsibleError as error:
                 raise AnsibleActionFail("wsgi_tree: %s is not a folder on the controller" % args["src"]) from error
-        arguments = dict(args, src=src, listing=listing(src))
+        found = listing(src)
+        result["checksums"] = checksums(src, found, wanted)
+        arguments = dict(args, src=src, listing=found)
         try:
             first = self._execute_module("pyops.wsgi.wsgi_tree", module_args=arguments, task_vars=task_vars)
             if first.get("failed") or self._task.check_mode or not first.get("sent"):

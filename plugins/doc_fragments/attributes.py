@@ -81,11 +81,11 @@ attributes:
 attributes:
   check_mode:
     support: full
-    description: Reports the groups and users it would make or fix, and changes nothing.
+    description: Reports the groups, users and folders it would make or fix, and changes nothing.
   diff_mode:
     support: full
-    description: Shows each group and user made or fixed, before and after.
+    description: Shows each group, user and folder made or fixed, before and after.
   idempotent:
     support: full
-    description: The same users give the same accounts; a second run reports no change.
+    description: The same users and folders give the same accounts and folders; a second run reports no change.
 """

@@ -8,9 +8,10 @@ import grp
 import pwd
 
 
-def wanted(module, path, owner, group, mode):
-    """(uid, gid, mode) of the names and the octal mode, or a failure naming path. In check mode a user or group
-    an earlier task of the run would make stays a name, so that a new app's run is previewed, not refused."""
+def wanted(module, path, owner, group, mode, coming=()):
+    """(uid, gid, mode) of the names and the octal mode, or a failure naming path. A user or group of `coming`
+    (which the same call makes first), or in check mode one an earlier task of the run would make, stays a name,
+    so that a new app's run is previewed, not refused."""
     who = (module._name or "").rsplit(".", 1)[-1]
     try:
         bits = int(mode, 8)
@@ -24,7 +25,7 @@ def wanted(module, path, owner, group, mode):
         try:
             ids.append(lookup(name))
         except KeyError:
-            if not module.check_mode:
+            if not module.check_mode and name not in coming:
                 module.fail_json(msg="%s: %s: no such user or group: %s" % (who, path, name))
             ids.append(name)
     return ids[0], ids[1], bits

@@ -17,13 +17,17 @@ ARGUMENTS = {
     "exec_mode": {"type": "str", "default": "0750"},
     "dir_mode": {"type": "str", "default": "0750"},
 }
+# Read on the controller only, never sent to the host: files of src whose SHA-256 the task returns.
+CONTROLLER_ONLY = {
+    "checksums": {"type": "list", "elements": "str", "default": []},
+}
 # A listing maps a relative path, separated by /, to [kind, sha1]; a folder's sha1 is empty.
 KINDS = ("dir", "file", "exec")
 
 
-def sha1_of(path):
-    """The SHA-1 of a file's content, read in blocks."""
-    digest = hashlib.sha1()
+def sha1_of(path, algorithm="sha1"):
+    """The SHA-1 (or another hashlib algorithm) of a file's content, read in blocks."""
+    digest = hashlib.new(algorithm)
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 16), b""):
             digest.update(block)

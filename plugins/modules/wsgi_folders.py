@@ -75,60 +75,16 @@ diff:
   sample: {"before": "/srv/shop root:root 0755\n", "after": "/srv/shop root:shop 0750\n"}
 """
 
-import os
-import stat
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_owners import describe, wanted
+from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_folders import FOLDER, make, plan
 
 
 def main():
     module = AnsibleModule(
-        argument_spec={
-            "folders": {"type": "list", "elements": "dict", "required": True, "options": {
-                "path": {"type": "path", "required": True},
-                "owner": {"type": "str", "default": "root"},
-                "group": {"type": "str", "default": "root"},
-                "mode": {"type": "str", "default": "0750"},
-            }},
-        },
+        argument_spec={"folders": {"type": "list", "elements": "dict", "required": True, "options": FOLDER}},
         supports_check_mode=True,
     )
-    plan, planned = [], set()
-    for folder in module.params["folders"]:
-        path = os.path.normpath(folder["path"])
-        if not os.path.isabs(path):
-            module.fail_json(msg="wsgi_folders: %s is not an absolute path" % folder["path"])
-        uid, gid, mode = wanted(module, folder["path"], folder["owner"], folder["group"], folder["mode"])
-        if os.path.islink(path) or (os.path.lexists(path) and not os.path.isdir(path)):
-            module.fail_json(msg="wsgi_folders: %s exists and is not a folder; move it away and run again" % path)
-        # Missing folders above it are made as root's, 0755, as mkdir -p would.
-        missing, parent = [], os.path.dirname(path)
-        while parent not in planned and not os.path.lexists(parent):
-            missing.insert(0, parent)
-            parent = os.path.dirname(parent)
-        if parent not in planned and not os.path.isdir(parent):
-            module.fail_json(msg="wsgi_folders: %s exists and is not a folder; move it away and run again" % parent)
-        for above in missing:
-            planned.add(above)
-            plan.append((above, 0, 0, 0o755))
-        planned.add(path)
-        plan.append((path, uid, gid, mode))
-    made, fixed, before, after = [], [], [], []
-    for path, uid, gid, mode in plan:
-        info = os.lstat(path) if os.path.lexists(path) else None
-        now = (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) if info else None
-        if now == (uid, gid, mode):
-            continue
-        (fixed if info else made).append(path)
-        before.append("%s %s\n" % (path, describe(*now) if now else "(absent)"))
-        after.append("%s %s\n" % (path, describe(uid, gid, mode)))
-        if module.check_mode:
-            continue
-        if info is None:
-            os.mkdir(path, 0o700)
-        os.chown(path, uid, gid, follow_symlinks=False)
-        os.chmod(path, mode)
+    made, fixed, before, after = make(module, plan(module, module.params["folders"]))
     result = {"changed": bool(made or fixed), "made": made, "fixed": fixed}
     if result["changed"]:
         result["diff"] = {"before": "".join(before), "after": "".join(after)}

@@ -53,6 +53,14 @@ options:
       - Mode of the folders, O(dest) included.
     type: str
     default: "0750"
+  checksums:
+    description:
+      - Files of O(src), as paths relative to it, whose SHA-256 the task returns in RV(checksums) (read on the
+        controller, as O(dest) holds the same files once the task has run), so that a caller needs no second call
+        to read them on the host.
+    type: list
+    elements: str
+    default: []
   listing:
     description:
       - Set by the action plugin from O(src) (a task cannot set it). Each path under O(src), relative and
@@ -80,6 +88,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+checksums:
+  description: By path as given in O(checksums), the file's SHA-256, or null when O(src) has no such file.
+  returned: always, by the action plugin (read on the controller)
+  type: dict
+  sample: {requirements.txt: 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae}
 sent:
   description: Files sent, because the host lacked them or held other content (or that would be, in check mode).
   returned: always

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: wsgi_users
-short_description: Make apps' system users and their groups, all in one call
+short_description: Make apps' system users and their groups, then their folders, all in one call
 version_added: "1.0.0"
 description:
   - Makes each group and user of O(users) that is missing, and sets an existing user's primary group, home and shell
@@ -14,6 +14,8 @@ description:
   - A user made here is a system account with no password (locked, C(!)) whose home folder is not made (the app's
     folders are made apart). An existing user's password is locked when it is not.
   - Uses C(groupadd), C(useradd) and C(usermod) from the host's shadow tools.
+  - Then makes or fixes O(folders) as M(pyops.wsgi.wsgi_folders) does, in the same call. Every folder is checked
+    before the first user or group is made, so a link or a file where a folder belongs changes nothing.
 options:
   users:
     description:
@@ -42,6 +44,34 @@ options:
           - Its login shell.
         type: path
         default: /usr/sbin/nologin
+  folders:
+    description:
+      - Folders to make or fix once the users and groups exist, in the order given (missing ones above them are
+        made as root's, mode 0755); their owners and groups may be users and groups of O(users).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description:
+          - An absolute path.
+        type: path
+        required: true
+      owner:
+        description:
+          - Its owner.
+        type: str
+        default: root
+      group:
+        description:
+          - Its group.
+        type: str
+        default: root
+      mode:
+        description:
+          - Its mode, in octal.
+        type: str
+        default: "0750"
 extends_documentation_fragment:
   - pyops.wsgi.attributes.users
 author:
@@ -53,6 +83,14 @@ EXAMPLES = r"""
   pyops.wsgi.wsgi_users:
     users:
       - {name: shop, group: shop, home: /srv/shop}
+
+- name: Make the shop's user and group, then its home and data folders
+  pyops.wsgi.wsgi_users:
+    users:
+      - {name: shop, group: shop, home: /srv/shop}
+    folders:
+      - {path: /srv/shop, group: shop}
+      - {path: /srv/shop/data, owner: shop, group: shop}
 """
 
 RETURN = r"""
@@ -74,8 +112,20 @@ users_fixed:
   type: list
   elements: str
   sample: []
+folders_made:
+  description: Folders made (or that would be, in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [/srv/shop/data]
+folders_fixed:
+  description: Folders whose owner, group or mode was set (or would be, in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: []
 diff:
-  description: Each group and user made or fixed, before and after.
+  description: Each group, user and folder made or fixed, before and after.
   returned: when something changed
   type: dict
   sample: {"before": "user shop (absent)\n", "after": "user shop group shop home /srv/shop shell /usr/sbin/nologin\n"}
@@ -85,6 +135,7 @@ import grp
 import pwd
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_folders import FOLDER, make, plan
 
 
 def _describe(group, home, shell):
@@ -111,11 +162,14 @@ def main():
             "group": {"type": "str", "required": True},
             "home": {"type": "path", "required": True},
             "shell": {"type": "path", "default": "/usr/sbin/nologin"},
-        }}},
+        }}, "folders": {"type": "list", "elements": "dict", "default": [], "options": FOLDER}},
         supports_check_mode=True,
     )
+    users = module.params["users"]
+    steps = plan(module, module.params["folders"], coming=set(user["name"] for user in users)
+                 | set(user["group"] for user in users))
     groups_made, users_made, users_fixed, before, after = [], [], [], [], []
-    for user in module.params["users"]:
+    for user in users:
         name, group, home, shell = user["name"], user["group"], user["home"], user["shell"]
         try:
             grp.getgrnam(group)
@@ -158,8 +212,12 @@ def main():
                                          "" if "--lock" not in options else " password locked"))
         if not module.check_mode:
             module.run_command(["usermod"] + options + [name], check_rc=True)
-    result = {"changed": bool(groups_made or users_made or users_fixed), "groups_made": groups_made,
-              "users_made": users_made, "users_fixed": users_fixed}
+    folders_made, folders_fixed, folders_before, folders_after = make(module, steps)
+    before += folders_before
+    after += folders_after
+    result = {"changed": bool(groups_made or users_made or users_fixed or folders_made or folders_fixed),
+              "groups_made": groups_made, "users_made": users_made, "users_fixed": users_fixed,
+              "folders_made": folders_made, "folders_fixed": folders_fixed}
     if result["changed"]:
         result["diff"] = {"before": "".join(before), "after": "".join(after)}
     module.exit_json(**result)

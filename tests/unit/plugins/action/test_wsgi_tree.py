@@ -4,6 +4,7 @@ when it already is; check mode and the diff tell the truth; links on the host ar
 from __future__ import annotations
 
 import grp
+import hashlib
 import json
 import os
 import pathlib
@@ -29,6 +30,7 @@ PLAYBOOK = """
         dest: "{{ dest }}"
         owner: "{{ owner }}"
         group: "{{ group }}"
+        checksums: "{{ checksums | default(omit) }}"
       register: tree
     - name: Show
       ansible.builtin.copy:
@@ -39,13 +41,15 @@ PLAYBOOK = """
 """
 
 
-def sync(tmp_path, src, dest, *extra):
+def sync(tmp_path, src, dest, *extra, checksums=None):
     """Run the task once; return its registered result."""
     playbook = tmp_path / "sync.yml"
     playbook.write_text(PLAYBOOK)
     out = tmp_path / "result.json"
     variables = {"src": str(src), "dest": str(dest), "owner": USER, "group": GROUP, "out": str(out),
                  "ansible_python_interpreter": sys.executable}
+    if checksums is not None:
+        variables["checksums"] = checksums
     env = dict(os.environ, LANG="C.UTF-8", LC_ALL="C.UTF-8", ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
     process = subprocess.run(
         [str(pathlib.Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", "-c", "local",
@@ -181,3 +185,20 @@ def test_a_relative_source_is_found_beside_the_playbook(tmp_path, code):
     result = sync(tmp_path, "src", dest)
     assert not result.get("failed") and result["changed"] is True, result
     assert (dest / "pkg" / "__init__.py").read_text() == "VALUE = 1\n"
+
+
+def test_checksums_of_files_of_the_tree_are_read_on_the_controller(tmp_path, code):
+    dest = tmp_path / "dest"
+    wanted = ["pkg/__init__.py", "./manage.py", "missing.txt", "pkg"]
+    first = sync(tmp_path, code, dest, "--check", checksums=wanted)
+    assert not first.get("failed"), first
+    assert first["checksums"] == {
+        "pkg/__init__.py": hashlib.sha256(b"VALUE = 1\n").hexdigest(),
+        "./manage.py": hashlib.sha256(b"#!/usr/bin/env python3\n").hexdigest(),
+        "missing.txt": None, "pkg": None}
+    assert not dest.exists(), "check mode sends nothing"
+    assert sync(tmp_path, code, dest, checksums=wanted)["checksums"] == first["checksums"]
+    second = sync(tmp_path, code, dest, checksums=["pkg/__init__.py"])
+    assert second["changed"] is False and second["checksums"]["pkg/__init__.py"] == first["checksums"]["pkg/__init__.py"]
+    refused = sync(tmp_path, code, dest, checksums=["../outside.txt"])
+    assert refused.get("failed") and "checksums: ../outside.txt is not a path inside src" in refused["output"]

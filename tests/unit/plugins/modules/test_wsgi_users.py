@@ -40,3 +40,40 @@ def test_an_account_that_differs_is_planned_to_be_fixed_and_one_that_matches_is_
     assert "home %s shell %s" % (daemon.pw_dir, daemon.pw_shell) in fixed["diff"]["before"]
     assert "home /srv/elsewhere shell /bin/false" in fixed["diff"]["after"]
     assert pwd.getpwnam("daemon") == daemon
+
+
+def test_folders_of_a_user_still_to_make_are_planned_with_it(tmp_path):
+    home = tmp_path / "srv" / MISSING
+    failed, result = run_module("wsgi_users", _ansible_check_mode=True, users=[
+        {"name": MISSING, "group": MISSING, "home": str(home)}], folders=[
+        {"path": str(home), "group": MISSING}, {"path": str(home / "data"), "owner": MISSING, "group": MISSING}])
+    assert not failed, result
+    assert result["users_made"] == [MISSING] and result["folders_made"] == [str(tmp_path / "srv"), str(home), str(home / "data")]
+    assert "%s %s:%s 0750\n" % (home / "data", MISSING, MISSING) in result["diff"]["after"]
+    assert not (tmp_path / "srv").exists()
+
+
+def test_folders_are_made_once_the_accounts_are_there_and_a_second_run_changes_nothing(tmp_path):
+    daemon = pwd.getpwnam("daemon")
+    account = {"name": "daemon", "group": "daemon", "home": daemon.pw_dir, "shell": daemon.pw_shell}
+    folders = [{"path": str(tmp_path / "app"), "group": "daemon"},
+               {"path": str(tmp_path / "app" / "data"), "owner": "daemon", "group": "daemon", "mode": "0700"}]
+    failed, result = run_module("wsgi_users", users=[account], folders=folders)
+    assert not failed and result["changed"] is True and result["folders_made"] == [f["path"] for f in folders]
+    data = (tmp_path / "app" / "data").stat()
+    assert (data.st_uid, data.st_gid, data.st_mode & 0o7777) == (daemon.pw_uid, daemon.pw_gid, 0o700)
+    failed, again = run_module("wsgi_users", users=[account], folders=folders)
+    assert not failed and again["changed"] is False and again["folders_made"] == again["folders_fixed"] == []
+
+
+def test_a_file_where_a_folder_belongs_stops_the_call_before_any_account_is_made(tmp_path):
+    (tmp_path / "app").write_text("in the way")
+    failed, result = run_module("wsgi_users", users=[{"name": MISSING, "group": MISSING, "home": str(tmp_path / "app")}],
+                                folders=[{"path": str(tmp_path / "app"), "owner": MISSING, "group": MISSING}])
+    assert failed and "exists and is not a folder" in result["msg"]
+    try:
+        pwd.getpwnam(MISSING)
+    except KeyError:
+        pass
+    else:
+        raise AssertionError("a user was made before the folders were checked")
