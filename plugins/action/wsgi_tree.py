@@ -11,7 +11,7 @@ import tempfile
 
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.plugins.action import ActionBase
-from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_tree import ARGUMENTS, CONTROLLER_ONLY, sha1_of
+from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_tree import ARGUMENTS, sha1_of
 
 
 def listing(top):
@@ -62,7 +62,7 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
-        validation, args = self.validate_argument_spec(argument_spec=dict(ARGUMENTS, **CONTROLLER_ONLY))
+        validation, args = self.validate_argument_spec(argument_spec=ARGUMENTS)
         del validation
         wanted = args.pop("checksums")
         src = os.path.expanduser(args["src"])

@@ -16,9 +16,7 @@ ARGUMENTS = {
     "file_mode": {"type": "str", "default": "0640"},
     "exec_mode": {"type": "str", "default": "0750"},
     "dir_mode": {"type": "str", "default": "0750"},
-}
-# Read on the controller only, never sent to the host: files of src whose SHA-256 the task returns.
-CONTROLLER_ONLY = {
+    # Read on the controller only (the action plugin never sends it): files of src whose SHA-256 the task returns.
     "checksums": {"type": "list", "elements": "str", "default": []},
 }
 # A listing maps a relative path, separated by /, to [kind, sha1]; a folder's sha1 is empty.
