@@ -14,6 +14,8 @@ description:
   - A user made here is a system account with no password (locked, C(!)) whose home folder is not made (the app's
     folders are made apart). An existing user's password is locked when it is not.
   - Uses C(groupadd), C(useradd) and C(usermod) from the host's shadow tools.
+  - Adds existing users to groups with O(members) (nginx's user to each app's group), never taking them out of
+    others. In check mode a group that an earlier task of the run would make counts as there.
   - Then makes or fixes O(folders) as M(pyops.wsgi.wsgi_folders) does, in the same call. Every folder is checked
     before the first user or group is made, so a link or a file where a folder belongs changes nothing.
 options:
@@ -22,7 +24,7 @@ options:
       - The users, each with its primary group.
     type: list
     elements: dict
-    required: true
+    default: []
     suboptions:
       name:
         description:
@@ -44,6 +46,25 @@ options:
           - Its login shell.
         type: path
         default: /usr/sbin/nologin
+  members:
+    description:
+      - Users (existing ones, or of O(users)) to add to groups (existing ones, or of O(users)) as a supplementary
+        group; a group they are in already, as primary or supplementary, is left as it is.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description:
+          - The user.
+        type: str
+        required: true
+      groups:
+        description:
+          - The groups it must be in.
+        type: list
+        elements: str
+        required: true
   folders:
     description:
       - Folders to make or fix once the users and groups exist, in the order given (missing ones above them are
@@ -84,6 +105,11 @@ EXAMPLES = r"""
     users:
       - {name: shop, group: shop, home: /srv/shop}
 
+- name: Let nginx's user read the shop's socket, through the shop's group
+  pyops.wsgi.wsgi_users:
+    members:
+      - {name: www-data, groups: [shop]}
+
 - name: Make the shop's user and group, then its home and data folders
   pyops.wsgi.wsgi_users:
     users:
@@ -112,6 +138,11 @@ users_fixed:
   type: list
   elements: str
   sample: []
+members_added:
+  description: By user, the groups it was added to (or would be, in check mode).
+  returned: always
+  type: dict
+  sample: {www-data: [shop]}
 folders_made:
   description: Folders made (or that would be, in check mode).
   returned: always
@@ -142,6 +173,30 @@ def _describe(group, home, shell):
     return "group %s home %s shell %s" % (group, home, shell)
 
 
+def _members(group):
+    """The users in a group, as a supplementary or as their primary group; none for a group not there (yet)."""
+    try:
+        found = grp.getgrnam(group)
+    except KeyError:
+        return set()
+    return set(found.gr_mem) | set(user.pw_name for user in pwd.getpwall() if user.pw_gid == found.gr_gid)
+
+
+def _missing_memberships(module, members, coming):
+    """[(user, groups)] to check again once users are made, or a failure naming what is missing, before any change."""
+    additions = []
+    for member in members:
+        for kind, names, lookup in (("user", [member["name"]], pwd.getpwnam), ("group", member["groups"], grp.getgrnam)):
+            for name in names:
+                try:
+                    lookup(name)
+                except KeyError:
+                    if name not in coming and not module.check_mode:
+                        module.fail_json(msg="wsgi_users: members: no such %s: %s" % (kind, name))
+        additions.append((member["name"], list(member["groups"])))
+    return additions
+
+
 def _locked(module, name):
     """Whether the user's password is locked (starts with ! or is *), read from /etc/shadow."""
     try:
@@ -157,17 +212,21 @@ def _locked(module, name):
 
 def main():
     module = AnsibleModule(
-        argument_spec={"users": {"type": "list", "elements": "dict", "required": True, "options": {
+        argument_spec={"users": {"type": "list", "elements": "dict", "default": [], "options": {
             "name": {"type": "str", "required": True},
             "group": {"type": "str", "required": True},
             "home": {"type": "path", "required": True},
             "shell": {"type": "path", "default": "/usr/sbin/nologin"},
+        }}, "members": {"type": "list", "elements": "dict", "default": [], "options": {
+            "name": {"type": "str", "required": True},
+            "groups": {"type": "list", "elements": "str", "required": True},
         }}, "folders": {"type": "list", "elements": "dict", "default": [], "options": FOLDER}},
         supports_check_mode=True,
     )
     users = module.params["users"]
-    steps = plan(module, module.params["folders"], coming=set(user["name"] for user in users)
-                 | set(user["group"] for user in users))
+    coming = set(user["name"] for user in users) | set(user["group"] for user in users)
+    additions = _missing_memberships(module, module.params["members"], coming)
+    steps = plan(module, module.params["folders"], coming=coming)
     groups_made, users_made, users_fixed, before, after = [], [], [], [], []
     for user in users:
         name, group, home, shell = user["name"], user["group"], user["home"], user["shell"]
@@ -212,12 +271,23 @@ def main():
                                          "" if "--lock" not in options else " password locked"))
         if not module.check_mode:
             module.run_command(["usermod"] + options + [name], check_rc=True)
+    members_added = {}
+    for name, groups in additions:
+        # Planned before any change; a group of `users` is there by now.
+        groups = [group for group in groups if name not in _members(group)]
+        if not groups:
+            continue
+        members_added[name] = groups
+        before.append("user %s not in %s\n" % (name, ", ".join(groups)))
+        after.append("user %s in %s\n" % (name, ", ".join(groups)))
+        if not module.check_mode:
+            module.run_command(["usermod", "--append", "--groups", ",".join(groups), name], check_rc=True)
     folders_made, folders_fixed, folders_before, folders_after = make(module, steps)
     before += folders_before
     after += folders_after
-    result = {"changed": bool(groups_made or users_made or users_fixed or folders_made or folders_fixed),
+    result = {"changed": bool(groups_made or users_made or users_fixed or members_added or folders_made or folders_fixed),
               "groups_made": groups_made, "users_made": users_made, "users_fixed": users_fixed,
-              "folders_made": folders_made, "folders_fixed": folders_fixed}
+              "members_added": members_added, "folders_made": folders_made, "folders_fixed": folders_fixed}
     if result["changed"]:
         result["diff"] = {"before": "".join(before), "after": "".join(after)}
     module.exit_json(**result)

@@ -77,3 +77,24 @@ def test_a_file_where_a_folder_belongs_stops_the_call_before_any_account_is_made
         pass
     else:
         raise AssertionError("a user was made before the folders were checked")
+
+
+def test_members_are_added_only_to_the_groups_they_are_not_in():
+    import grp
+    outside = next(group.gr_name for group in grp.getgrall()
+                   if "daemon" not in group.gr_mem and group.gr_gid != pwd.getpwnam("daemon").pw_gid)
+    failed, result = run_module("wsgi_users", _ansible_check_mode=True, members=[
+        {"name": "daemon", "groups": ["daemon", outside, MISSING]}])
+    assert not failed, result
+    # Its primary group is left alone; a group still to make counts as there in check mode.
+    assert result["changed"] is True and result["members_added"] == {"daemon": [outside, MISSING]}
+    assert "user daemon in %s, %s\n" % (outside, MISSING) in result["diff"]["after"]
+    failed, same = run_module("wsgi_users", _ansible_check_mode=True, members=[{"name": "daemon", "groups": ["daemon"]}])
+    assert not failed and same["changed"] is False and same["members_added"] == {}
+
+
+def test_a_member_of_a_group_that_is_not_there_stops_the_call_before_any_change(tmp_path):
+    failed, result = run_module("wsgi_users", members=[{"name": "daemon", "groups": [MISSING]}],
+                                folders=[{"path": str(tmp_path / "never")}])
+    assert failed and "members: no such group: %s" % MISSING in result["msg"]
+    assert not (tmp_path / "never").exists()
