@@ -11,7 +11,7 @@ import tempfile
 
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.plugins.action import ActionBase
-from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_tree import ARGUMENTS, sha1_of
+from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_tree import ARGUMENTS, digest_of
 
 
 def listing(top):
@@ -37,7 +37,7 @@ def listing(top):
             if not stat.S_ISREG(info.st_mode):
                 raise AnsibleActionFail("wsgi_tree: %s is neither a file nor a folder" % path)
             executable = info.st_mode & (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-            found[relative] = ["exec" if executable else "file", sha1_of(path)]
+            found[relative] = ["exec" if executable else "file", digest_of(path)]
     return {path.replace(os.sep, "/"): entry for path, entry in found.items()}
 
 
@@ -49,7 +49,7 @@ def checksums(top, found, wanted):
         if os.path.isabs(relative) or name == ".." or name.startswith("../"):
             raise AnsibleActionFail("wsgi_tree: checksums: %s is not a path inside src" % relative)
         kind = found.get(name, ["", ""])[0]
-        sums[relative] = sha1_of(os.path.join(top, name), "sha256") if kind in ("file", "exec") else None
+        sums[relative] = digest_of(os.path.join(top, name), "sha256") if kind in ("file", "exec") else None
     return sums
 
 

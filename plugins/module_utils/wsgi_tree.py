@@ -1,7 +1,7 @@
 # Copyright: pyops.wsgi contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """What the wsgi_tree action plugin (on the controller) and module (on the host) both need: the kinds of the
-listing they exchange, and one file's SHA-1. Standard library only."""
+listing they exchange, and one file's digest. Standard library only."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ ARGUMENTS = {
 KINDS = ("dir", "file", "exec")
 
 
-def sha1_of(path, algorithm="sha1"):
-    """The SHA-1 (or another hashlib algorithm) of a file's content, read in blocks."""
+def digest_of(path, algorithm="sha1"):
+    """The hex digest of a file's content (SHA-1, or another hashlib algorithm), read in blocks."""
     digest = hashlib.new(algorithm)
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 16), b""):

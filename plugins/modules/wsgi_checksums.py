@@ -47,21 +47,9 @@ checksums:
            /srv/blog/source/requirements/prod.txt: null}
 """
 
-import hashlib
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-
-
-def checksum(path):
-    """The file's SHA-256 hex digest, or None when it is missing or not a regular file."""
-    if not os.path.isfile(path):
-        return None
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def main():
@@ -71,7 +59,8 @@ def main():
     if relative:
         module.fail_json(msg="paths: absolute paths only, got %s" % ", ".join(relative))
     try:
-        checksums = dict((path, checksum(path)) for path in module.params["paths"])
+        # None for a path that is missing or not a regular file.
+        checksums = dict((path, module.sha256(path) if os.path.isfile(path) else None) for path in module.params["paths"])
     except OSError as error:
         module.fail_json(msg="cannot read %s: %s" % (error.filename, error.strerror))
     module.exit_json(changed=False, checksums=checksums)

@@ -20,29 +20,9 @@ options:
     type: list
     elements: dict
     required: true
-    suboptions:
-      path:
-        description:
-          - An absolute path.
-        type: path
-        required: true
-      owner:
-        description:
-          - Its owner.
-        type: str
-        default: root
-      group:
-        description:
-          - Its group.
-        type: str
-        default: root
-      mode:
-        description:
-          - Its mode, in octal.
-        type: str
-        default: "0750"
 extends_documentation_fragment:
   - pyops.wsgi.attributes.folders
+  - pyops.wsgi.folders
 author:
   - pyops.wsgi developers (@pyops)
 """

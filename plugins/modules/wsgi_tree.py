@@ -125,7 +125,7 @@ import tarfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_owners import wanted
-from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_tree import ARGUMENTS, KINDS, sha1_of
+from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_tree import ARGUMENTS, KINDS, digest_of
 
 
 def on_host(dest):
@@ -190,7 +190,7 @@ class Tree:
                 (make if kind == "dir" else send).append(path)
                 continue
             if kind != "dir":
-                self.before[path] = sha1_of(os.path.join(self.dest, path))
+                self.before[path] = digest_of(os.path.join(self.dest, path))
             if kind != "dir" and self.before[path] != digest:
                 send.append(path)
             elif self.wrong_attributes(kind, info):
@@ -232,7 +232,7 @@ class Tree:
                     shutil.copyfileobj(tar.extractfile(member), handle)
                 os.chown(temporary, self.uid, self.gid)
                 os.chmod(temporary, self.modes[kind])
-                if sha1_of(temporary) != digest:
+                if digest_of(temporary) != digest:
                     os.unlink(temporary)
                     self.module.fail_json(msg="wsgi_tree: %s arrived damaged (its SHA-1 differs); run again"
                                           % member.name)
