@@ -4,6 +4,9 @@
 
 from __future__ import annotations
 
+import fnmatch
+import hashlib
+
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
@@ -25,24 +28,61 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail("wsgi_files: %s: %s" % (entry["dest"], error)) from error
         return text if isinstance(text, str) else to_text(text)
 
+    @staticmethod
+    def _covered(path, patterns):
+        """Whether a pattern (as glob takes it: a component's * never matches a / or a leading dot) matches path."""
+        parts = path.split("/")
+        for pattern in patterns:
+            wanted = pattern.split("/")
+            if len(wanted) == len(parts) and all(
+                    fnmatch.fnmatchcase(part, glob) and (not part.startswith(".") or glob.startswith("."))
+                    for part, glob in zip(parts, wanted)):
+                return True
+        return False
+
+    def _as_read(self, entry, content, host):
+        """Whether the host's read shows the entry as it should be, so that it needs no call."""
+        found = (host.get("files") or {}).get(entry["dest"])
+        if entry["state"] == "absent":
+            return found is None and self._covered(entry["dest"], host.get("patterns") or [])
+        if found is None or entry["secret"]:
+            return False
+        if entry["state"] == "link":
+            return found.get("type") == "link" and found.get("src") == entry["src"]
+        try:
+            mode = "%04o" % int(entry["mode"], 8)
+        except ValueError:
+            return False
+        return (found.get("type") == "file" and found.get("owner") == entry["owner"]
+                and found.get("group") == entry["group"] and found.get("mode") == mode
+                and found.get("checksum") == hashlib.sha256(content.encode("utf-8")).hexdigest())
+
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
         validation, args = self.validate_argument_spec(argument_spec=ARGUMENTS)
         del validation
-        entries, secrets = [], []
+        entries, secrets, as_read = [], [], bool(args["host"])
         for entry in args["files"]:
             if entry["template"] is not None and entry["content"] is not None:
                 raise AnsibleActionFail("wsgi_files: %s: give content or template, not both" % entry["dest"])
             # Only a file is rendered: a task can name the template of an entry whose state it switches.
             rendered = entry["template"] is not None and entry["state"] == "file"
             content = self._render(entry, task_vars or {}) if rendered else entry["content"]
+            as_read = as_read and self._as_read(entry, content, args["host"])
             sent = {key: value for key, value in entry.items() if key not in CONTROLLER_ONLY}
             if entry["secret"] and content is not None:
                 secrets.append(content)
                 content = None
             sent["content"] = content
             entries.append(sent)
+        if as_read:
+            # Nothing to write: what the module would answer for files it left as they were.
+            result.update(changed=False, files=[{"dest": entry["dest"], "state": entry["state"], "changed": False,
+                                                 "created": False} for entry in entries],
+                          invocation={"module_args": {"files": [{key: value for key, value in entry.items()
+                                                                 if key != "content"} for entry in entries]}})
+            return result
         try:
             answer = self._execute_module("pyops.wsgi.wsgi_files", module_args={"files": entries, "secrets": secrets},
                                           task_vars=task_vars)

@@ -15,8 +15,8 @@ from __future__ import annotations
 import os
 import re
 
-import yaml
 from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.yaml import yaml_load
 from ansible_collections.pyops.wsgi.plugins.module_utils.uwsgi_options import check_options
 from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_address import is_wildcard, local_host, split_tcp
 from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_entry import EntryError, parse_entry
@@ -40,9 +40,10 @@ _HEALTH_PATH = re.compile(r"^/[A-Za-z0-9_.~/@+-]*(\?[A-Za-z0-9_.~=&%+-]*)?\Z")
 
 def _documented_keys():
     """The keys of an app spec with their types, choices and defaults: the filter's documentation (app_specs.yml,
-    what ansible-doc shows), the one place they are stated."""
+    what ansible-doc shows), the one place they are stated. Read with libyaml where there is one: every
+    worker process Ansible forks for a task that uses a filter of this file imports it again."""
     with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "app_specs.yml"), encoding="utf-8") as handle:
-        return yaml.safe_load(handle)["DOCUMENTATION"]["options"]["_input"]["suboptions"]
+        return yaml_load(handle)["DOCUMENTATION"]["options"]["_input"]["suboptions"]
 
 
 def _defaults(options):

@@ -19,7 +19,8 @@ ENTRY = {
     "backup": {"type": "bool", "default": False},
     "secret": {"type": "bool", "default": False},
 }
-ARGUMENTS = {"files": {"type": "list", "elements": "dict", "required": True, "options": ENTRY}}
+ARGUMENTS = {"files": {"type": "list", "elements": "dict", "required": True, "options": ENTRY},
+             "host": {"type": "dict", "default": {}}}
 # Rendered on the controller; never sent to the host.
 CONTROLLER_ONLY = ("template", "vars")
 # The module's own: the action plugin moves the text of each secret file here, in

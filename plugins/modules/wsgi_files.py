@@ -85,6 +85,16 @@ options:
             invocation carry no text of it.
         type: bool
         default: false
+  host:
+    description:
+      - What a read of the host found of these paths, as module M(pyops.wsgi.wsgi_lock) returns it (RV(pyops.wsgi.wsgi_lock#module:host);
+        its C(files) and C(patterns)), for example the deploy's read when it took the host's lock. When it shows
+        every entry as it should be (a file's owner, group, mode and checksum, a link's target, an absent path
+        that one of its patterns covers), the host is not called at all and nothing is reported changed. A
+        O(files[].secret) entry is never taken as it should be from a read.
+      - Only on the controller; the module ignores it.
+    type: dict
+    default: {}
   secrets:
     description:
       - Set by the action plugin, not by a task - the text of each entry with O(files[].secret), in order, kept

@@ -15,6 +15,10 @@ description:
   - A lock whose holder crashed is not held for ever; once it has expired (O(ttl) seconds after it was
     taken) the next run takes it over, and says so.
   - With O(state=absent), gives the lock back, only when O(token) still holds it.
+  - With O(read), also reads, once the lock is held, what a deploy needs to know of the host (its Debian
+    packages, the state of some systemd units, its groups' members, some files as they are), so that a
+    deploy asks the host once instead of once per role. Nothing else changes a host a run has locked, so what
+    this read finds stays true for the run, but for what the run changes itself.
 options:
   path:
     description:
@@ -47,10 +51,39 @@ options:
       - Seconds after which a lock is taken to be left by a run that crashed.
     type: int
     default: 3600
+  read:
+    description:
+      - What to read of the host with O(state=present), returned as RV(host) and set as the host fact C(wsgi_host).
+    type: dict
+    default: {}
+    suboptions:
+      packages:
+        description:
+          - The Debian packages installed (C(dpkg-query)); none on a host without dpkg.
+        type: bool
+        default: false
+      units:
+        description:
+          - systemd units whose state to read, each C(ActiveState) and C(UnitFileState) (one C(systemctl show)).
+        type: list
+        elements: str
+        default: []
+      groups:
+        description:
+          - The members of every group (the users for whom it is a supplementary group).
+        type: bool
+        default: false
+      files:
+        description:
+          - Shell patterns (as C(glob) takes them) of files and links to read (RV(host.files)). Give no pattern that
+            matches a file holding secrets, as the checksum of its text is returned.
+        type: list
+        elements: str
+        default: []
 attributes:
   check_mode:
     support: full
-    description: Tells who holds the lock and changes nothing.
+    description: Tells who holds the lock, reads what O(read) asks for, and changes nothing (makes no folder either).
   diff_mode:
     support: none
     description: The lock file is bookkeeping; there is nothing to show.
@@ -90,11 +123,41 @@ expired:
   returned: always
   type: bool
   sample: false
+host:
+  description: What O(read) asked for, of the host as it is once the lock is held.
+  returned: when O(read) asks for anything
+  type: dict
+  contains:
+    packages:
+      description: The names of the installed Debian packages.
+      type: list
+      elements: str
+      sample: [nginx, python3]
+    units:
+      description: By unit, its C(ActiveState) and C(UnitFileState) (empty for a unit that is not there).
+      type: dict
+      sample: {nginx.service: {ActiveState: active, UnitFileState: enabled}}
+    groups:
+      description: By group, its members.
+      type: dict
+      sample: {wsgi-hello: [www-data]}
+    files:
+      description: By path, each file or link the patterns of O(read.files) matched (not folders), as it is.
+      type: dict
+      sample: {/etc/nginx/nginx.conf: {type: file, owner: root, group: root, mode: "0644", checksum: 9f86d0...}}
+    patterns:
+      description: The patterns of O(read.files); a path one matches that RV(host.files) lacks is not on the host.
+      type: list
+      elements: str
 """
 
 import fcntl
+import glob
+import grp
 import json
 import os
+import pwd
+import stat
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -143,8 +206,21 @@ class _Guard:
         self.handle.close()
 
 
+def peek(module, params):
+    """Check mode: who holds the lock, read without the guard, as check mode makes no file."""
+    lock = _read(params["path"])
+    if lock is not None and lock.get("token") == params["token"]:
+        return False, lock.get("holder"), 0.0, False
+    if lock is None or _expired(lock, params["path"], time.time()):
+        return True, (lock or {}).get("holder"), 0.0, lock is not None
+    module.warn("another deploy holds this host's lock: %s" % _describe(lock))
+    return False, lock.get("holder"), 0.0, False
+
+
 def take(module, params):
     path = params["path"]
+    if module.check_mode:
+        return peek(module, params)
     os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
     started = time.monotonic()
     seen = None
@@ -156,19 +232,15 @@ def take(module, params):
                 return False, lock.get("holder"), time.monotonic() - started, False
             expired = lock is not None and _expired(lock, path, now)
             if lock is None or expired:
-                if not module.check_mode:
-                    temporary = "%s.tmp-%d" % (path, os.getpid())
-                    with open(temporary, "w") as handle:
-                        json.dump(dict(token=params["token"], holder=params["holder"], started=now,
-                                       expires=now + params["ttl"], pid=os.getpid()), handle)
-                    os.chmod(temporary, 0o600)
-                    os.replace(temporary, path)
+                temporary = "%s.tmp-%d" % (path, os.getpid())
+                with open(temporary, "w") as handle:
+                    json.dump(dict(token=params["token"], holder=params["holder"], started=now,
+                                   expires=now + params["ttl"], pid=os.getpid()), handle)
+                os.chmod(temporary, 0o600)
+                os.replace(temporary, path)
                 holder = lock.get("holder") if expired else None
                 return True, holder, time.monotonic() - started, expired
             seen = lock
-        if module.check_mode:
-            module.warn("another deploy holds this host's lock: %s" % _describe(seen))
-            return False, seen.get("holder"), 0.0, False
         if time.monotonic() - started >= params["timeout"]:
             module.fail_json(msg="another deploy holds this host's lock (%s): %s. Waited %d s; "
                                  "run again once it is done. A lock left by a run that crashed expires at %s."
@@ -191,6 +263,62 @@ def give_back(module, params):
         return True, lock.get("holder")
 
 
+def _packages(module):
+    if not module.get_bin_path("dpkg-query"):
+        return []
+    rc, out, _ = module.run_command(["dpkg-query", "--show", "--showformat=${Package} ${db:Status-Abbrev}\\n"])
+    return sorted({line.split()[0] for line in out.splitlines() if line.split()[1:2] == ["ii"]}) if rc == 0 else []
+
+
+def _units(module, units):
+    systemctl = module.get_bin_path("systemctl")
+    if not units or not systemctl:
+        return {}
+    rc, out, _ = module.run_command([systemctl, "show", "--property=Id,ActiveState,UnitFileState", "--"] + units)
+    states, state = {}, {}
+    for line in (out if rc == 0 else "").splitlines() + [""]:
+        if "=" in line:
+            key, value = line.split("=", 1)
+            state[key] = value
+        elif state:
+            states[state.pop("Id", "")] = state
+            state = {}
+    # systemctl names a unit it does not know by what it was asked; keep only what was asked.
+    return {unit: states.get(unit, {}) for unit in units}
+
+
+def read_host(module, read):
+    """What `read` asks for, of the host as it is now."""
+    host = {}
+    if read["packages"]:
+        host["packages"] = _packages(module)
+    if read["units"]:
+        host["units"] = _units(module, read["units"])
+    if read["groups"]:
+        host["groups"] = {group.gr_name: sorted(group.gr_mem) for group in grp.getgrall()}
+    if read["files"]:
+        host["files"] = {path: _file(module, path) for pattern in read["files"]
+                         for path in sorted(glob.glob(pattern)) if os.path.islink(path) or os.path.isfile(path)}
+        host["patterns"] = read["files"]
+    return host
+
+
+def _name(lookup, number):
+    try:
+        return lookup(number)[0]
+    except KeyError:
+        return str(number)
+
+
+def _file(module, path):
+    """A file's owner, group, mode and checksum, or a link's target, as wsgi_files compares them."""
+    info = os.lstat(path)
+    if stat.S_ISLNK(info.st_mode):
+        return dict(type="link", src=os.readlink(path))
+    return dict(type="file", owner=_name(pwd.getpwuid, info.st_uid), group=_name(grp.getgrgid, info.st_gid),
+                mode="%04o" % stat.S_IMODE(info.st_mode), checksum=module.sha256(path))
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -200,6 +328,12 @@ def main():
             holder=dict(type="str", default=""),
             timeout=dict(type="int", default=600),
             ttl=dict(type="int", default=3600),
+            read=dict(type="dict", default={}, options=dict(
+                packages=dict(type="bool", default=False),
+                units=dict(type="list", elements="str", default=[]),
+                groups=dict(type="bool", default=False),
+                files=dict(type="list", elements="str", default=[]),
+            )),
         ),
         supports_check_mode=True,
     )
@@ -216,7 +350,11 @@ def main():
     else:
         changed, holder = give_back(module, params)
         waited, expired = 0.0, False
-    module.exit_json(changed=changed, holder=holder, waited=round(waited, 1), expired=expired)
+    result = dict(changed=changed, holder=holder, waited=round(waited, 1), expired=expired)
+    if params["state"] == "present" and any(params["read"].values()):
+        result["host"] = read_host(module, params["read"])
+        result["ansible_facts"] = dict(wsgi_host=result["host"])
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -88,3 +88,69 @@ def test_check_mode_renders_and_reports_but_writes_nothing(tmp_path):
     assert result is not None, output
     assert result["changed"] and not (tmp_path / "out" / "site.conf").exists()
     assert "+# hello from shop" in output and "s3cr3t-never-shown" not in output
+
+
+READ_PLAYBOOK = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Write
+      pyops.wsgi.wsgi_files:
+        files: &files
+          - {dest: "{{ folder }}/site.conf", content: "listen 80;\\n", mode: "0640"}
+          - {dest: "{{ folder }}/enabled.conf", state: link, src: "{{ folder }}/site.conf"}
+          - {dest: "{{ folder }}/default", state: absent}
+    - name: Read them as the deploy does when it takes the lock
+      pyops.wsgi.wsgi_lock:
+        path: "{{ folder }}-lock/deploy.lock"
+        token: t
+        read: {files: ["{{ folder }}/*"]}
+      register: read
+    - name: Change the site behind the read's back
+      ansible.builtin.copy: {content: "listen 81;\\n", dest: "{{ folder }}/site.conf", mode: "0640"}
+    - name: Make a file outside the read's patterns
+      pyops.wsgi.wsgi_files: {files: [{dest: "{{ folder }}-other/x", content: "x"}]}
+    - name: Write with the read, which shows every entry as it should be, so the host is not asked
+      pyops.wsgi.wsgi_files: {files: *files, host: "{{ read.host }}"}
+      register: trusted
+    - name: An absent path no pattern of the read covers is asked about
+      pyops.wsgi.wsgi_files:
+        files: [{dest: "{{ folder }}-other/x", state: absent}]
+        host: "{{ read.host }}"
+      register: uncovered
+    - name: Read again, then write with it
+      pyops.wsgi.wsgi_lock: {path: "{{ folder }}-lock/deploy.lock", token: t, read: {files: ["{{ folder }}/*"]}}
+      register: again
+    - name: Write with the new read, which shows the site changed
+      pyops.wsgi.wsgi_files: {files: *files, host: "{{ again.host }}"}
+      register: fixed
+    - name: Show
+      ansible.builtin.copy:
+        content: "{{ {'trusted': trusted, 'uncovered': uncovered, 'fixed': fixed} | to_json }}"
+        dest: "{{ folder }}-result.json"
+      check_mode: false
+      diff: false
+"""
+
+
+def test_a_read_that_shows_every_entry_as_it_should_be_spares_the_call(tmp_path):
+    playbook = tmp_path / "read.yml"
+    playbook.write_text(READ_PLAYBOOK)
+    folder = tmp_path / "out"
+    env = dict(os.environ, LANG="C.UTF-8", LC_ALL="C.UTF-8", ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+               ANSIBLE_FORCE_COLOR="0")
+    process = subprocess.run(
+        [str(pathlib.Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", "-c", "local",
+         "-e", json.dumps({"folder": str(folder), "ansible_python_interpreter": sys.executable}), str(playbook)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+    assert process.returncode == 0, process.stdout
+    result = json.loads((tmp_path / "out-result.json").read_text())
+    # The stale read was taken at its word: nothing written, the hand-made change still there...
+    assert result["trusted"]["changed"] is False
+    assert [entry["changed"] for entry in result["trusted"]["files"]] == [False, False, False]
+    assert "module_args" in result["trusted"]["invocation"]
+    # ...an absent path outside the read's patterns went to the host, which removed it...
+    assert result["uncovered"]["changed"] is True and not (tmp_path / "out-other" / "x").exists()
+    # ...and the fresh read showed the change, so the site was written back.
+    assert [entry["changed"] for entry in result["fixed"]["files"]] == [True, False, False]
+    assert (folder / "site.conf").read_text() == "listen 80;\n"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import grp
 import json
+import os
+import pwd
 import threading
 import time
 
@@ -64,9 +67,9 @@ def test_giving_back_needs_the_token_that_holds_it(tmp_path):
 
 
 def test_check_mode_tells_the_holder_and_takes_nothing(tmp_path):
-    path = tmp_path / "deploy.lock"
+    path = tmp_path / "locks" / "deploy.lock"
     failed, result = lock(path, "run-a", _ansible_check_mode=True)
-    assert not failed and result["changed"] is True and not path.exists()
+    assert not failed and result["changed"] is True and not path.parent.exists()
     lock(path, "run-a", holder="alice")
     failed, result = lock(path, "run-b", _ansible_check_mode=True)
     assert not failed and result["changed"] is False and result["holder"] == "alice"
@@ -80,3 +83,62 @@ def test_bad_input(tmp_path, args, message):
     args = dict(dict(token="t"), **args)
     failed, result = run_module("wsgi_lock", path=str(tmp_path / "deploy.lock"), **args)
     assert failed and message in result["msg"]
+
+
+def test_the_host_read_once_the_lock_is_held(tmp_path, monkeypatch):
+    """What `read` asks for comes back as `host` and as the fact wsgi_host; files by pattern, with checksums."""
+    venvs = tmp_path / "venvs"
+    (venvs / "a1").mkdir(parents=True)
+    (venvs / "a1" / ".marker.json").write_text("{}")
+    (venvs / "b2").mkdir()
+    path = tmp_path / "deploy.lock"
+    failed, result = lock(path, "run-a", read=dict(groups=True, files=[str(venvs / "*" / ".marker.json"),
+                                                                        str(tmp_path / "none" / "*")]))
+    assert not failed and path.exists()
+    host = result["host"]
+    assert result["ansible_facts"]["wsgi_host"] == host
+    marker = venvs / "a1" / ".marker.json"
+    marker.chmod(0o640)
+    (venvs / "b2" / ".marker.json").symlink_to("../a1/.marker.json")
+    failed, result = lock(path, "run-a", read=dict(groups=True, files=[str(venvs / "*" / ".marker.json"),
+                                                                        str(tmp_path / "none" / "*")]))
+    host = result["host"]
+    me = pwd.getpwuid(os.getuid()).pw_name, grp.getgrgid(os.getgid()).gr_name
+    assert host["files"] == {
+        str(marker): {"type": "file", "owner": me[0], "group": me[1], "mode": "0640",
+                      "checksum": "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"},
+        str(venvs / "b2" / ".marker.json"): {"type": "link", "src": "../a1/.marker.json"}}
+    assert host["patterns"] == [str(venvs / "*" / ".marker.json"), str(tmp_path / "none" / "*")]
+    assert host["groups"] == {group.gr_name: sorted(group.gr_mem) for group in grp.getgrall()}
+    assert "packages" not in host and "units" not in host
+    # Nothing asked: no host, no fact.
+    failed, result = lock(path, "run-a")
+    assert "host" not in result and "ansible_facts" not in result
+
+
+def test_check_mode_reads_the_host_too(tmp_path):
+    (tmp_path / "f").write_text("x")
+    failed, result = lock(tmp_path / "locks" / "deploy.lock", "run-a", _ansible_check_mode=True,
+                          read=dict(files=[str(tmp_path / "f")]))
+    assert not failed and list(result["host"]["files"]) == [str(tmp_path / "f")]
+    assert not (tmp_path / "locks").exists()
+
+
+def test_the_read_of_packages_and_units(tmp_path, monkeypatch):
+    """dpkg's installed packages only ('ii'); each unit asked for, by name, empty when systemd has nothing."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "dpkg-query").write_text("#!/bin/sh\nprintf 'nginx ii \\nlogrotate rc \\npython3 ii \\n'\n")
+    (bin_dir / "systemctl").write_text(
+        "#!/bin/sh\nprintf 'Id=nginx.service\\nActiveState=active\\nUnitFileState=enabled\\n\\n"
+        "Id=wsgi-a.service\\nActiveState=failed\\nUnitFileState=disabled\\n'\n")
+    for tool in bin_dir.iterdir():
+        tool.chmod(0o755)
+    monkeypatch.setenv("PATH", "%s:%s" % (bin_dir, os.environ["PATH"]))
+    failed, result = lock(tmp_path / "deploy.lock", "run-a",
+                          read=dict(packages=True, units=["nginx.service", "wsgi-a.service", "wsgi-b.service"]))
+    assert not failed
+    assert result["host"]["packages"] == ["nginx", "python3"]
+    assert result["host"]["units"] == {"nginx.service": {"ActiveState": "active", "UnitFileState": "enabled"},
+                                       "wsgi-a.service": {"ActiveState": "failed", "UnitFileState": "disabled"},
+                                       "wsgi-b.service": {}}
