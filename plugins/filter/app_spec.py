@@ -985,8 +985,20 @@ def redacted(specs):
     return result
 
 
+def app_folders(specs):
+    """Each app's folders as module wsgi_users makes them (path, owner, group): the code, venvs and configuration
+    are root's, which the app's group reads; data_dir is the app's own."""
+    folders = []
+    for spec in specs:
+        for key in ("home", "config_dir", "data_dir", "source_dir", "releases_dir", "shared_dir", "venvs_dir",
+                    "archive_dir"):
+            folders.append({"path": spec[key], "owner": spec["user"] if key == "data_dir" else "root",
+                            "group": spec["group"]})
+    return folders
+
+
 class FilterModule(object):
     """pyops.wsgi app spec filters."""
 
     def filters(self):
-        return {"app_specs": app_specs, "normalized": normalized, "redacted": redacted}
+        return {"app_specs": app_specs, "normalized": normalized, "redacted": redacted, "app_folders": app_folders}

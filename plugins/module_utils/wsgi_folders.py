@@ -19,6 +19,21 @@ FOLDER = {
     "group": {"type": "str", "default": "root"},
     "mode": {"type": "str", "default": "0750"},
 }
+# Module wsgi_users's options (its action plugin takes `host` besides, on the controller only).
+USERS_ARGUMENTS = {
+    "users": {"type": "list", "elements": "dict", "default": [], "options": {
+        "name": {"type": "str", "required": True},
+        "group": {"type": "str", "required": True},
+        "home": {"type": "path", "required": True},
+        "shell": {"type": "path", "default": "/usr/sbin/nologin"},
+    }},
+    "members": {"type": "list", "elements": "dict", "default": [], "options": {
+        "name": {"type": "str", "required": True},
+        "groups": {"type": "list", "elements": "str", "required": True},
+    }},
+    "folders": {"type": "list", "elements": "dict", "default": [], "options": FOLDER},
+    "host": {"type": "dict", "default": {}},
+}
 
 
 def plan(module, folders, coming=()):

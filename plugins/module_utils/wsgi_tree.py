@@ -5,7 +5,11 @@ listing they exchange, and one file's digest. Standard library only."""
 
 from __future__ import annotations
 
+import grp
 import hashlib
+import os
+import pwd
+import stat
 
 # What a task gives both: the module takes the listing and the archive besides, from the action plugin.
 ARGUMENTS = {
@@ -18,6 +22,8 @@ ARGUMENTS = {
     "dir_mode": {"type": "str", "default": "0750"},
     # Read on the controller only (the action plugin never sends it): files of src whose SHA-256 the task returns.
     "checksums": {"type": "list", "elements": "str", "default": []},
+    # Controller only too: a read of the host (module wsgi_lock's `host`) whose `trees` may show dest as it should be.
+    "host": {"type": "dict", "default": {}},
 }
 # A listing maps a relative path, separated by /, to [kind, sha1]; a folder's sha1 is empty.
 KINDS = ("dir", "file", "exec")
@@ -30,3 +36,40 @@ def digest_of(path, algorithm="sha1"):
         for block in iter(lambda: handle.read(1 << 16), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def tree_digest(entries):
+    """One SHA-256 of a folder's entries, each (relative path, dir|file|other, SHA-1 or "", mode, owner, group), the
+    folder itself as "."; the same entries in any order give the same digest."""
+    lines = sorted("%s\0%s\0%s\0%04o\0%s\0%s" % tuple(entry) for entry in entries)
+    return hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _name(lookup, number):
+    try:
+        return lookup(number)[0]
+    except KeyError:
+        return str(number)
+
+
+def host_tree_digest(dest):
+    """tree_digest of a folder as it is, links not followed (a link is `other`); None when it is not a folder."""
+    if os.path.islink(dest) or not os.path.isdir(dest):
+        return None
+    entries = []
+    for relative, info, path in [(".", os.lstat(dest), dest)] + [
+            (os.path.relpath(os.path.join(top, name), dest), os.lstat(os.path.join(top, name)), os.path.join(top, name))
+            for top, dirs, files in os.walk(dest) for name in dirs + files]:
+        kind = "dir" if stat.S_ISDIR(info.st_mode) else "file" if stat.S_ISREG(info.st_mode) else "other"
+        entries.append((relative, kind, digest_of(path) if kind == "file" else "", stat.S_IMODE(info.st_mode),
+                        _name(pwd.getpwuid, info.st_uid), _name(grp.getgrgid, info.st_gid)))
+    return tree_digest(entries)
+
+
+def wanted_tree_digest(found, owner, group, modes):
+    """tree_digest of a folder holding a controller listing (relative path -> [kind, sha1]) with owner, group and
+    modes ({dir|file|exec: mode}) as wsgi_tree leaves it."""
+    entries = [(".", "dir", "", modes["dir"], owner, group)]
+    entries += [(path, "dir" if kind == "dir" else "file", digest, modes[kind], owner, group)
+                for path, (kind, digest) in found.items()]
+    return tree_digest(entries)

@@ -16,7 +16,7 @@ description:
     taken) the next run takes it over, and says so.
   - With O(state=absent), gives the lock back, only when O(token) still holds it.
   - With O(read), also reads, once the lock is held, what a deploy needs to know of the host (its Debian
-    packages, the state of some systemd units, its groups' members, some files as they are), so that a
+    packages, the state of some systemd units, its groups' members, some files and folders as they are), so that a
     deploy asks the host once instead of once per role. Nothing else changes a host a run has locked, so what
     this read finds stays true for the run, but for what the run changes itself.
 options:
@@ -73,10 +73,22 @@ options:
           - The members of every group (the users for whom it is a supplementary group).
         type: bool
         default: false
+      users:
+        description:
+          - Users to read (RV(host.users)); one not there is left out.
+        type: list
+        elements: str
+        default: []
+      trees:
+        description:
+          - Folders to read whole (RV(host.trees)), as M(pyops.wsgi.wsgi_tree) compares them.
+        type: list
+        elements: str
+        default: []
       files:
         description:
-          - Shell patterns (as C(glob) takes them) of files and links to read (RV(host.files)). Give no pattern that
-            matches a file holding secrets, as the checksum of its text is returned.
+          - Shell patterns (as C(glob) takes them) of files, links and folders to read (RV(host.files)). Give no
+            pattern that matches a file holding secrets, as the checksum of its text is returned.
         type: list
         elements: str
         default: []
@@ -141,10 +153,18 @@ host:
       description: By group, its members.
       type: dict
       sample: {wsgi-hello: [www-data]}
+    users:
+      description: By user of O(read.users), its primary group, home, shell and whether its password is locked.
+      type: dict
+      sample: {wsgi-hello: {group: wsgi-hello, home: /srv/hello, shell: /usr/sbin/nologin, locked: true}}
     files:
-      description: By path, each file or link the patterns of O(read.files) matched (not folders), as it is.
+      description: By path, each file, link or folder the patterns of O(read.files) matched, as it is.
       type: dict
       sample: {/etc/nginx/nginx.conf: {type: file, owner: root, group: root, mode: "0644", checksum: 9f86d0...}}
+    trees:
+      description: By folder of O(read.trees), one digest of everything in it (null when it is not a folder).
+      type: dict
+      sample: {/srv/hello/source: 3b5d9c...}
     patterns:
       description: The patterns of O(read.files); a path one matches that RV(host.files) lacks is not on the host.
       type: list
@@ -161,6 +181,7 @@ import stat
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_tree import host_tree_digest
 
 
 def _read(path):
@@ -294,12 +315,15 @@ def read_host(module, read):
         host["packages"] = _packages(module)
     if read["units"]:
         host["units"] = _units(module, read["units"])
+    if read["users"]:
+        host["users"] = _users(module, read["users"])
     if read["groups"]:
         host["groups"] = {group.gr_name: sorted(group.gr_mem) for group in grp.getgrall()}
     if read["files"]:
-        host["files"] = {path: _file(module, path) for pattern in read["files"]
-                         for path in sorted(glob.glob(pattern)) if os.path.islink(path) or os.path.isfile(path)}
+        host["files"] = {path: _file(module, path) for pattern in read["files"] for path in sorted(glob.glob(pattern))}
         host["patterns"] = read["files"]
+    if read["trees"]:
+        host["trees"] = {path: host_tree_digest(path) for path in read["trees"]}
     return host
 
 
@@ -311,12 +335,39 @@ def _name(lookup, number):
 
 
 def _file(module, path):
-    """A file's owner, group, mode and checksum, or a link's target, as wsgi_files compares them."""
+    """A file's owner, group, mode and checksum, a folder's owner, group and mode, or a link's target, as
+    wsgi_files and wsgi_users compare them."""
     info = os.lstat(path)
     if stat.S_ISLNK(info.st_mode):
         return dict(type="link", src=os.readlink(path))
-    return dict(type="file", owner=_name(pwd.getpwuid, info.st_uid), group=_name(grp.getgrgid, info.st_gid),
-                mode="%04o" % stat.S_IMODE(info.st_mode), checksum=module.sha256(path))
+    kind = "file" if stat.S_ISREG(info.st_mode) else "dir" if stat.S_ISDIR(info.st_mode) else "other"
+    found = dict(type=kind, owner=_name(pwd.getpwuid, info.st_uid), group=_name(grp.getgrgid, info.st_gid),
+                 mode="%04o" % stat.S_IMODE(info.st_mode))
+    if kind == "file":
+        found["checksum"] = module.sha256(path)
+    return found
+
+
+def _users(module, names):
+    """Each user there: primary group, home, shell, and whether its password is locked (/etc/shadow)."""
+    locked = {}
+    try:
+        with open("/etc/shadow") as handle:
+            for line in handle:
+                fields = line.rstrip("\n").split(":")
+                if len(fields) > 1:
+                    locked[fields[0]] = fields[1].startswith("!") or fields[1] == "*"
+    except OSError:
+        pass  # not root: no user counts as locked, so nothing is taken as it should be
+    users = {}
+    for name in names:
+        try:
+            found = pwd.getpwnam(name)
+        except KeyError:
+            continue
+        users[name] = dict(group=_name(grp.getgrgid, found.pw_gid), home=found.pw_dir, shell=found.pw_shell,
+                           locked=locked.get(name, False))
+    return users
 
 
 def main():
@@ -332,7 +383,9 @@ def main():
                 packages=dict(type="bool", default=False),
                 units=dict(type="list", elements="str", default=[]),
                 groups=dict(type="bool", default=False),
+                users=dict(type="list", elements="str", default=[]),
                 files=dict(type="list", elements="str", default=[]),
+                trees=dict(type="list", elements="str", default=[]),
             )),
         ),
         supports_check_mode=True,

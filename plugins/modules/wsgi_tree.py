@@ -61,6 +61,15 @@ options:
     type: list
     elements: str
     default: []
+  host:
+    description:
+      - What a read of the host found, as module M(pyops.wsgi.wsgi_lock) returns it (RV(pyops.wsgi.wsgi_lock#module:host)),
+        for example the deploy's read when it took the host's lock. When its C(trees) shows O(dest) holding exactly
+        what this task would leave there (every path, its text, owner, group and mode), the host is not called at
+        all and nothing is reported changed.
+      - Read on the controller only.
+    type: dict
+    default: {}
   listing:
     description:
       - Set by the action plugin from O(src) (a task cannot set it). Each path under O(src), relative and

@@ -72,6 +72,15 @@ options:
     type: list
     elements: dict
     default: []
+  host:
+    description:
+      - What a read of the host found, as module M(pyops.wsgi.wsgi_lock) returns it (RV(pyops.wsgi.wsgi_lock#module:host)),
+        for example the deploy's read when it took the host's lock. When its C(users), C(groups) and C(files) show
+        every user, group, membership and folder as it should be, the host is not called at all and nothing is
+        reported changed.
+      - Read on the controller only.
+    type: dict
+    default: {}
 extends_documentation_fragment:
   - pyops.wsgi.attributes.users
   - pyops.wsgi.folders
@@ -146,7 +155,7 @@ import grp
 import pwd
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_folders import FOLDER, make, plan
+from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_folders import USERS_ARGUMENTS, make, plan
 
 
 def _describe(group, home, shell):
@@ -191,18 +200,7 @@ def _locked(module, name):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec={"users": {"type": "list", "elements": "dict", "default": [], "options": {
-            "name": {"type": "str", "required": True},
-            "group": {"type": "str", "required": True},
-            "home": {"type": "path", "required": True},
-            "shell": {"type": "path", "default": "/usr/sbin/nologin"},
-        }}, "members": {"type": "list", "elements": "dict", "default": [], "options": {
-            "name": {"type": "str", "required": True},
-            "groups": {"type": "list", "elements": "str", "required": True},
-        }}, "folders": {"type": "list", "elements": "dict", "default": [], "options": FOLDER}},
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=USERS_ARGUMENTS, supports_check_mode=True)
     users = module.params["users"]
     coming = set(user["name"] for user in users) | set(user["group"] for user in users)
     additions = _missing_memberships(module, module.params["members"], coming)

@@ -202,3 +202,59 @@ def test_checksums_of_files_of_the_tree_are_read_on_the_controller(tmp_path, cod
     assert second["changed"] is False and second["checksums"]["pkg/__init__.py"] == first["checksums"]["pkg/__init__.py"]
     refused = sync(tmp_path, code, dest, checksums=["../outside.txt"])
     assert refused.get("failed") and "checksums: ../outside.txt is not a path inside src" in refused["output"]
+
+
+MODES = {"dir": 0o750, "file": 0o640, "exec": 0o750}
+
+
+def test_the_host_read_matches_the_controller_exactly_when_the_folder_is_in_sync(tmp_path, code):
+    """The digest a read of the host takes (wsgi_lock's trees) equals the one the action expects only while
+    dest holds exactly src with the task's owner, group and modes: any difference asks the host again."""
+    from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_tree import host_tree_digest, wanted_tree_digest
+
+    dest = tmp_path / "dest"
+    assert host_tree_digest(str(dest)) is None
+    assert not sync(tmp_path, code, dest).get("failed")
+    wanted = wanted_tree_digest(listing(str(code)), USER, GROUP, MODES)
+    assert host_tree_digest(str(dest)) == wanted
+    for change, undo in (
+            (lambda: (dest / "pkg" / "__init__.py").write_text("VALUE = 2\n"),
+             lambda: (dest / "pkg" / "__init__.py").write_text("VALUE = 1\n")),
+            (lambda: (dest / "manage.py").chmod(0o640), lambda: (dest / "manage.py").chmod(0o750)),
+            (lambda: (dest / "stray.py").write_text(""), lambda: (dest / "stray.py").unlink()),
+            (lambda: (dest / "empty").rmdir(), lambda: (dest / "empty").mkdir(0o750)),
+            (lambda: dest.chmod(0o755), lambda: dest.chmod(0o750))):
+        change()
+        assert host_tree_digest(str(dest)) != wanted
+        undo()
+        assert host_tree_digest(str(dest)) == wanted
+
+
+def test_a_read_showing_dest_in_sync_spares_the_call(tmp_path, code):
+    """Given a read that shows dest in sync, the task does not ask the host: a change made behind the read's back
+    stays; without the read, the host is asked and the change put back."""
+    from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_tree import host_tree_digest
+
+    dest = tmp_path / "dest"
+    assert not sync(tmp_path, code, dest).get("failed")
+    read = {"trees": {str(dest): host_tree_digest(str(dest))}}
+    (dest / "pkg" / "__init__.py").write_text("VALUE = 2\n")
+    playbook = tmp_path / "read.yml"
+    playbook.write_text(PLAYBOOK.replace('        checksums: "{{ checksums | default(omit) }}"',
+                                         '        checksums: ["pkg/__init__.py"]\n        host: "{{ read }}"'))
+    out = tmp_path / "result.json"
+    variables = {"src": str(code), "dest": str(dest), "owner": USER, "group": GROUP, "out": str(out), "read": read,
+                 "ansible_python_interpreter": sys.executable}
+    env = dict(os.environ, LANG="C.UTF-8", LC_ALL="C.UTF-8", ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
+    process = subprocess.run(
+        [str(pathlib.Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", "-c", "local",
+         "-e", json.dumps(variables), str(playbook)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+    assert process.returncode == 0, process.stdout
+    result = json.loads(out.read_text())
+    assert result["changed"] is False and result["sent"] == [] and result["removed"] == []
+    assert result["checksums"] == {"pkg/__init__.py": hashlib.sha256(b"VALUE = 1\n").hexdigest()}
+    assert (dest / "pkg" / "__init__.py").read_text() == "VALUE = 2\n"
+    again = sync(tmp_path, code, dest)
+    assert again["changed"] is True and again["sent"] == ["pkg/__init__.py"]
+    assert (dest / "pkg" / "__init__.py").read_text() == "VALUE = 1\n"

@@ -7,7 +7,8 @@ import copy
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.pyops.wsgi.plugins.filter.app_spec import FilterModule, app_specs, normalized, redacted
+from ansible_collections.pyops.wsgi.plugins.filter.app_spec import (FilterModule, app_folders, app_specs, normalized,
+                                                                   redacted)
 
 LOCAL = {"type": "local", "path": "/src/hello/"}
 
@@ -19,7 +20,18 @@ def app(**overrides):
 
 
 def test_filter_is_registered_under_its_name():
-    assert FilterModule().filters() == {"app_specs": app_specs, "normalized": normalized, "redacted": redacted}
+    assert FilterModule().filters() == {"app_specs": app_specs, "normalized": normalized, "redacted": redacted,
+                                        "app_folders": app_folders}
+
+
+def test_app_folders_are_root_s_but_data_dir_and_follow_the_spec():
+    spec = app_specs([app()], 2)[0]
+    folders = app_folders([spec])
+    assert [folder["path"] for folder in folders] == [
+        "/srv/hello", "/etc/pyops-wsgi/hello", spec["data_dir"], "/srv/hello/source", "/srv/hello/releases",
+        "/srv/hello/shared", "/srv/hello/venvs", "/srv/hello/archives"]
+    assert {folder["group"] for folder in folders} == {spec["group"]}
+    assert [folder["owner"] for folder in folders] == ["root", "root", spec["user"]] + ["root"] * 5
 
 
 def test_minimal_spec_gets_defaults_and_derived_values():
