@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import hmac
 
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.text.converters import to_text
@@ -40,12 +41,13 @@ class ActionModule(ActionBase):
                 return True
         return False
 
-    def _as_read(self, entry, content, host):
-        """Whether the host's read shows the entry as it should be, so that it needs no call."""
+    def _as_read(self, entry, content, host, key):
+        """Whether the host's read shows the entry as it should be, so that it needs no call. A secret file's text
+        is compared by its HMAC under the key the read was made with (host_key), never by a checksum."""
         found = (host.get("files") or {}).get(entry["dest"])
         if entry["state"] == "absent":
             return found is None and self._covered(entry["dest"], host.get("patterns") or [])
-        if found is None or entry["secret"]:
+        if found is None:
             return False
         if entry["state"] == "link":
             return found.get("type") == "link" and found.get("src") == entry["src"]
@@ -53,9 +55,13 @@ class ActionModule(ActionBase):
             mode = "%04o" % int(entry["mode"], 8)
         except ValueError:
             return False
-        return (found.get("type") == "file" and found.get("owner") == entry["owner"]
-                and found.get("group") == entry["group"] and found.get("mode") == mode
-                and found.get("checksum") == hashlib.sha256(content.encode("utf-8")).hexdigest())
+        if entry["secret"]:
+            text = key and hmac.new(key.encode("utf-8"), content.encode("utf-8"), hashlib.sha256).hexdigest()
+            same = bool(text) and found.get("hmac") == text
+        else:
+            same = found.get("checksum") == hashlib.sha256(content.encode("utf-8")).hexdigest()
+        return (same and found.get("type") == "file" and found.get("owner") == entry["owner"]
+                and found.get("group") == entry["group"] and found.get("mode") == mode)
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
@@ -69,7 +75,7 @@ class ActionModule(ActionBase):
             # Only a file is rendered: a task can name the template of an entry whose state it switches.
             rendered = entry["template"] is not None and entry["state"] == "file"
             content = self._render(entry, task_vars or {}) if rendered else entry["content"]
-            as_read = as_read and self._as_read(entry, content, args["host"])
+            as_read = as_read and self._as_read(entry, content, args["host"], args["host_key"])
             sent = {key: value for key, value in entry.items() if key not in CONTROLLER_ONLY}
             if entry["secret"] and content is not None:
                 secrets.append(content)

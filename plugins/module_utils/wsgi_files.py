@@ -20,7 +20,7 @@ ENTRY = {
     "secret": {"type": "bool", "default": False},
 }
 ARGUMENTS = {"files": {"type": "list", "elements": "dict", "required": True, "options": ENTRY},
-             "host": {"type": "dict", "default": {}}}
+             "host": {"type": "dict", "default": {}}, "host_key": {"type": "str", "default": "", "no_log": True}}
 # Rendered on the controller; never sent to the host.
 CONTROLLER_ONLY = ("template", "vars")
 # The module's own: the action plugin moves the text of each secret file here, in

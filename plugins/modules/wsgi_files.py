@@ -91,10 +91,16 @@ options:
         its C(files) and C(patterns)), for example the deploy's read when it took the host's lock. When it shows
         every entry as it should be (a file's owner, group, mode and checksum, a link's target, an absent path
         that one of its patterns covers), the host is not called at all and nothing is reported changed. A
-        O(files[].secret) entry is never taken as it should be from a read.
+        O(files[].secret) entry is taken as it should be only by an HMAC of its text under O(host_key).
       - Only on the controller; the module ignores it.
     type: dict
     default: {}
+  host_key:
+    description:
+      - The key of the HMACs of O(host) (the O(pyops.wsgi.wsgi_lock#module:token) of the read); empty, a secret
+        file is always sent to the host. Only on the controller.
+    type: str
+    default: ''
   secrets:
     description:
       - Set by the action plugin, not by a task - the text of each entry with O(files[].secret), in order, kept

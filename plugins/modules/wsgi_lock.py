@@ -92,6 +92,14 @@ options:
         type: list
         elements: str
         default: []
+      secrets:
+        description:
+          - Paths of files holding secrets, read as O(read.files) reads a file but with an HMAC-SHA256 of the text
+            keyed with O(token) (which only this run knows) in place of its checksum, so that the output gives
+            nothing to guess the secrets by.
+        type: list
+        elements: str
+        default: []
 attributes:
   check_mode:
     support: full
@@ -158,7 +166,8 @@ host:
       type: dict
       sample: {wsgi-hello: {group: wsgi-hello, home: /srv/hello, shell: /usr/sbin/nologin, locked: true}}
     files:
-      description: By path, each file, link or folder the patterns of O(read.files) matched, as it is.
+      description: By path, each file, link or folder the patterns of O(read.files) matched, and each file of
+        O(read.secrets) there (with C(hmac) in place of C(checksum)), as it is.
       type: dict
       sample: {/etc/nginx/nginx.conf: {type: file, owner: root, group: root, mode: "0644", checksum: 9f86d0...}}
     trees:
@@ -174,6 +183,8 @@ host:
 import fcntl
 import glob
 import grp
+import hashlib
+import hmac
 import json
 import os
 import pwd
@@ -308,7 +319,7 @@ def _units(module, units):
     return {unit: states.get(unit, {}) for unit in units}
 
 
-def read_host(module, read):
+def read_host(module, read, token):
     """What `read` asks for, of the host as it is now."""
     host = {}
     if read["packages"]:
@@ -322,6 +333,9 @@ def read_host(module, read):
     if read["files"]:
         host["files"] = {path: _file(module, path) for pattern in read["files"] for path in sorted(glob.glob(pattern))}
         host["patterns"] = read["files"]
+    for path in read["secrets"]:
+        if os.path.islink(path) or os.path.isfile(path):
+            host.setdefault("files", {})[path] = _file(module, path, key=token)
     if read["trees"]:
         host["trees"] = {path: host_tree_digest(path) for path in read["trees"]}
     return host
@@ -334,7 +348,7 @@ def _name(lookup, number):
         return str(number)
 
 
-def _file(module, path):
+def _file(module, path, key=None):
     """A file's owner, group, mode and checksum, a folder's owner, group and mode, or a link's target, as
     wsgi_files and wsgi_users compare them."""
     info = os.lstat(path)
@@ -343,8 +357,11 @@ def _file(module, path):
     kind = "file" if stat.S_ISREG(info.st_mode) else "dir" if stat.S_ISDIR(info.st_mode) else "other"
     found = dict(type=kind, owner=_name(pwd.getpwuid, info.st_uid), group=_name(grp.getgrgid, info.st_gid),
                  mode="%04o" % stat.S_IMODE(info.st_mode))
-    if kind == "file":
+    if kind == "file" and key is None:
         found["checksum"] = module.sha256(path)
+    elif kind == "file":
+        with open(path, "rb") as handle:
+            found["hmac"] = hmac.new(key.encode("utf-8"), handle.read(), hashlib.sha256).hexdigest()
     return found
 
 
@@ -375,7 +392,7 @@ def main():
         argument_spec=dict(
             path=dict(type="path", default="/var/lib/pyops-wsgi/deploy.lock"),
             state=dict(type="str", choices=["present", "absent"], default="present"),
-            token=dict(type="str", required=True, no_log=False),
+            token=dict(type="str", required=True, no_log=True),
             holder=dict(type="str", default=""),
             timeout=dict(type="int", default=600),
             ttl=dict(type="int", default=3600),
@@ -385,6 +402,7 @@ def main():
                 groups=dict(type="bool", default=False),
                 users=dict(type="list", elements="str", default=[]),
                 files=dict(type="list", elements="str", default=[]),
+                secrets=dict(type="list", elements="str", default=[]),
                 trees=dict(type="list", elements="str", default=[]),
             )),
         ),
@@ -405,7 +423,7 @@ def main():
         waited, expired = 0.0, False
     result = dict(changed=changed, holder=holder, waited=round(waited, 1), expired=expired)
     if params["state"] == "present" and any(params["read"].values()):
-        result["host"] = read_host(module, params["read"])
+        result["host"] = read_host(module, params["read"], params["token"])
         result["ansible_facts"] = dict(wsgi_host=result["host"])
     module.exit_json(**result)
 

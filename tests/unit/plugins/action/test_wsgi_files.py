@@ -98,35 +98,47 @@ READ_PLAYBOOK = """
       pyops.wsgi.wsgi_files:
         files: &files
           - {dest: "{{ folder }}/site.conf", content: "listen 80;\\n", mode: "0640"}
+          - {dest: "{{ folder }}/app.env", content: "SECRET_KEY=s3cr3t\\n", mode: "0600", secret: true}
           - {dest: "{{ folder }}/enabled.conf", state: link, src: "{{ folder }}/site.conf"}
           - {dest: "{{ folder }}/default", state: absent}
     - name: Read them as the deploy does when it takes the lock
       pyops.wsgi.wsgi_lock:
         path: "{{ folder }}-lock/deploy.lock"
-        token: t
-        read: {files: ["{{ folder }}/*"]}
+        token: &token q7m2x9k4w1z8c5v3b6n0
+        read: {files: ["{{ folder }}/*.conf", "{{ folder }}/default"], secrets: ["{{ folder }}/app.env"]}
       register: read
     - name: Change the site behind the read's back
       ansible.builtin.copy: {content: "listen 81;\\n", dest: "{{ folder }}/site.conf", mode: "0640"}
+    - name: Change the secret file behind the read's back
+      ansible.builtin.copy: {content: "SECRET_KEY=other\\n", dest: "{{ folder }}/app.env", mode: "0600"}
     - name: Make a file outside the read's patterns
       pyops.wsgi.wsgi_files: {files: [{dest: "{{ folder }}-other/x", content: "x"}]}
     - name: Write with the read, which shows every entry as it should be, so the host is not asked
-      pyops.wsgi.wsgi_files: {files: *files, host: "{{ read.host }}"}
+      pyops.wsgi.wsgi_files: {files: *files, host: "{{ read.host }}", host_key: *token}
       register: trusted
+    - name: Without the read's key, the secret file is sent to the host, which finds it changed
+      pyops.wsgi.wsgi_files: {files: *files, host: "{{ read.host }}"}
+      register: keyless
     - name: An absent path no pattern of the read covers is asked about
       pyops.wsgi.wsgi_files:
         files: [{dest: "{{ folder }}-other/x", state: absent}]
         host: "{{ read.host }}"
       register: uncovered
+    - name: Change the secret file again
+      ansible.builtin.copy: {content: "SECRET_KEY=other\\n", dest: "{{ folder }}/app.env", mode: "0600"}
     - name: Read again, then write with it
-      pyops.wsgi.wsgi_lock: {path: "{{ folder }}-lock/deploy.lock", token: t, read: {files: ["{{ folder }}/*"]}}
+      pyops.wsgi.wsgi_lock:
+        path: "{{ folder }}-lock/deploy.lock"
+        token: *token
+        read: {files: ["{{ folder }}/*.conf", "{{ folder }}/default"], secrets: ["{{ folder }}/app.env"]}
       register: again
-    - name: Write with the new read, which shows the site changed
-      pyops.wsgi.wsgi_files: {files: *files, host: "{{ again.host }}"}
+    - name: Write with the new read, which shows the site and the secret file changed
+      pyops.wsgi.wsgi_files: {files: *files, host: "{{ again.host }}", host_key: *token}
       register: fixed
     - name: Show
       ansible.builtin.copy:
-        content: "{{ {'trusted': trusted, 'uncovered': uncovered, 'fixed': fixed} | to_json }}"
+        content: "{{ {'trusted': trusted, 'keyless': keyless, 'uncovered': uncovered, 'fixed': fixed, 'read': read}
+                     | to_json }}"
         dest: "{{ folder }}-result.json"
       check_mode: false
       diff: false
@@ -147,10 +159,16 @@ def test_a_read_that_shows_every_entry_as_it_should_be_spares_the_call(tmp_path)
     result = json.loads((tmp_path / "out-result.json").read_text())
     # The stale read was taken at its word: nothing written, the hand-made change still there...
     assert result["trusted"]["changed"] is False
-    assert [entry["changed"] for entry in result["trusted"]["files"]] == [False, False, False]
+    assert [entry["changed"] for entry in result["trusted"]["files"]] == [False, False, False, False]
     assert "module_args" in result["trusted"]["invocation"]
+    # The secret file's text shows nowhere: an HMAC keyed with the run's token, not a checksum.
+    secret = result["read"]["host"]["files"][str(folder / "app.env")]
+    assert "checksum" not in secret and len(secret["hmac"]) == 64
+    # Without the key the files go to the host, which puts back the site and the secret file.
+    assert [entry["changed"] for entry in result["keyless"]["files"]] == [True, True, False, False]
     # ...an absent path outside the read's patterns went to the host, which removed it...
     assert result["uncovered"]["changed"] is True and not (tmp_path / "out-other" / "x").exists()
-    # ...and the fresh read showed the change, so the site was written back.
-    assert [entry["changed"] for entry in result["fixed"]["files"]] == [True, False, False]
+    # ...and a fresh read shows the secret file changed again (by its HMAC), so it is written back.
+    assert [entry["changed"] for entry in result["fixed"]["files"]] == [False, True, False, False]
     assert (folder / "site.conf").read_text() == "listen 80;\n"
+    assert (folder / "app.env").read_text() == "SECRET_KEY=s3cr3t\n"

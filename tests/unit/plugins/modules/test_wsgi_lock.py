@@ -78,9 +78,10 @@ def test_check_mode_tells_the_holder_and_takes_nothing(tmp_path):
 
 @pytest.mark.parametrize(("args", "message"), [(dict(timeout=-1), "timeout: must be 0 or more"),
                                                (dict(ttl=0), "ttl: must be 1 or more"),
-                                               (dict(token=" "), "token: must not be empty")])
+                                               (dict(token=""), "token: must not be empty")])
 def test_bad_input(tmp_path, args, message):
-    args = dict(dict(token="t"), **args)
+    # The token is no_log (it keys the read's HMACs): Ansible masks it in all output, so it is long here.
+    args = dict(dict(token="a-token-of-a-test-run"), **args)
     failed, result = run_module("wsgi_lock", path=str(tmp_path / "deploy.lock"), **args)
     assert failed and message in result["msg"]
 
