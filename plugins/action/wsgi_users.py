@@ -17,9 +17,9 @@ def as_read(args, host):
         return False
     for user in args["users"]:
         found = users.get(user["name"])
+        wanted = (user["group"], user["home"], user["shell"])
         if (found is None or user["group"] not in groups or found.get("locked") is not True
-                or (found.get("group"), found.get("home"), found.get("shell")) != (user["group"], user["home"],
-                                                                                    user["shell"])):
+                or (found.get("group"), found.get("home"), found.get("shell")) != wanted):
             return False
     for member in args["members"]:
         if any(member["name"] not in groups.get(group, ()) for group in member["groups"]):

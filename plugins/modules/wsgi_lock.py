@@ -92,7 +92,7 @@ options:
         type: list
         elements: str
         default: []
-      secrets:
+      hidden_files:
         description:
           - Paths of files holding secrets, read as O(read.files) reads a file but with an HMAC-SHA256 of the text
             keyed with O(token) (which only this run knows) in place of its checksum, so that the output gives
@@ -167,7 +167,7 @@ host:
       sample: {wsgi-hello: {group: wsgi-hello, home: /srv/hello, shell: /usr/sbin/nologin, locked: true}}
     files:
       description: By path, each file, link or folder the patterns of O(read.files) matched, and each file of
-        O(read.secrets) there (with C(hmac) in place of C(checksum)), as it is.
+        O(read.hidden_files) there (with C(hmac) in place of C(checksum)), as it is.
       type: dict
       sample: {/etc/nginx/nginx.conf: {type: file, owner: root, group: root, mode: "0644", checksum: 9f86d0...}}
     trees:
@@ -298,7 +298,7 @@ def give_back(module, params):
 def _packages(module):
     if not module.get_bin_path("dpkg-query"):
         return []
-    rc, out, _ = module.run_command(["dpkg-query", "--show", "--showformat=${Package} ${db:Status-Abbrev}\\n"])
+    rc, out, dummy = module.run_command(["dpkg-query", "--show", "--showformat=${Package} ${db:Status-Abbrev}\\n"])
     return sorted({line.split()[0] for line in out.splitlines() if line.split()[1:2] == ["ii"]}) if rc == 0 else []
 
 
@@ -306,7 +306,7 @@ def _units(module, units):
     systemctl = module.get_bin_path("systemctl")
     if not units or not systemctl:
         return {}
-    rc, out, _ = module.run_command([systemctl, "show", "--property=Id,ActiveState,UnitFileState", "--"] + units)
+    rc, out, dummy = module.run_command([systemctl, "show", "--property=Id,ActiveState,UnitFileState", "--"] + units)
     states, state = {}, {}
     for line in (out if rc == 0 else "").splitlines() + [""]:
         if "=" in line:
@@ -333,7 +333,7 @@ def read_host(module, read, token):
     if read["files"]:
         host["files"] = {path: _file(module, path) for pattern in read["files"] for path in sorted(glob.glob(pattern))}
         host["patterns"] = read["files"]
-    for path in read["secrets"]:
+    for path in read["hidden_files"]:
         if os.path.islink(path) or os.path.isfile(path):
             host.setdefault("files", {})[path] = _file(module, path, key=token)
     if read["trees"]:
@@ -402,7 +402,7 @@ def main():
                 groups=dict(type="bool", default=False),
                 users=dict(type="list", elements="str", default=[]),
                 files=dict(type="list", elements="str", default=[]),
-                secrets=dict(type="list", elements="str", default=[]),
+                hidden_files=dict(type="list", elements="str", default=[]),
                 trees=dict(type="list", elements="str", default=[]),
             )),
         ),

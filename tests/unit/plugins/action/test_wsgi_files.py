@@ -105,7 +105,7 @@ READ_PLAYBOOK = """
       pyops.wsgi.wsgi_lock:
         path: "{{ folder }}-lock/deploy.lock"
         token: &token q7m2x9k4w1z8c5v3b6n0
-        read: {files: ["{{ folder }}/*.conf", "{{ folder }}/default"], secrets: ["{{ folder }}/app.env"]}
+        read: {files: ["{{ folder }}/*.conf", "{{ folder }}/default"], hidden_files: ["{{ folder }}/app.env"]}
       register: read
     - name: Change the site behind the read's back
       ansible.builtin.copy: {content: "listen 81;\\n", dest: "{{ folder }}/site.conf", mode: "0640"}
@@ -130,7 +130,7 @@ READ_PLAYBOOK = """
       pyops.wsgi.wsgi_lock:
         path: "{{ folder }}-lock/deploy.lock"
         token: *token
-        read: {files: ["{{ folder }}/*.conf", "{{ folder }}/default"], secrets: ["{{ folder }}/app.env"]}
+        read: {files: ["{{ folder }}/*.conf", "{{ folder }}/default"], hidden_files: ["{{ folder }}/app.env"]}
       register: again
     - name: Write with the new read, which shows the site and the secret file changed
       pyops.wsgi.wsgi_files: {files: *files, host: "{{ again.host }}", host_key: *token}

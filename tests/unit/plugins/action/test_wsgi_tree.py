@@ -221,8 +221,8 @@ def test_the_host_read_matches_the_controller_exactly_when_the_folder_is_in_sync
             (lambda: (dest / "pkg" / "__init__.py").write_text("VALUE = 2\n"),
              lambda: (dest / "pkg" / "__init__.py").write_text("VALUE = 1\n")),
             (lambda: (dest / "manage.py").chmod(0o640), lambda: (dest / "manage.py").chmod(0o750)),
-            (lambda: (dest / "stray.py").write_text(""), lambda: (dest / "stray.py").unlink()),
-            (lambda: (dest / "empty").rmdir(), lambda: (dest / "empty").mkdir(0o750)),
+            (lambda: (dest / "stray.py").write_text(""), (dest / "stray.py").unlink),
+            ((dest / "empty").rmdir, lambda: (dest / "empty").mkdir(0o750)),
             (lambda: dest.chmod(0o755), lambda: dest.chmod(0o750))):
         change()
         assert host_tree_digest(str(dest)) != wanted

@@ -7,8 +7,8 @@ import copy
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.pyops.wsgi.plugins.filter.app_spec import (FilterModule, app_folders, app_specs, normalized,
-                                                                   redacted)
+from ansible_collections.pyops.wsgi.plugins.filter.app_spec import (
+    FilterModule, app_folders, app_specs, normalized, redacted)
 
 LOCAL = {"type": "local", "path": "/src/hello/"}
 

@@ -93,23 +93,23 @@ def test_the_host_read_once_the_lock_is_held(tmp_path, monkeypatch):
     (venvs / "a1" / ".marker.json").write_text("{}")
     (venvs / "b2").mkdir()
     path = tmp_path / "deploy.lock"
-    failed, result = lock(path, "run-a", read=dict(groups=True, files=[str(venvs / "*" / ".marker.json"),
-                                                                        str(tmp_path / "none" / "*")]))
+    patterns = [str(venvs / "*" / ".marker.json"), str(tmp_path / "none" / "*")]
+    failed, result = lock(path, "run-a", read=dict(groups=True, files=patterns))
     assert not failed and path.exists()
     host = result["host"]
     assert result["ansible_facts"]["wsgi_host"] == host
     marker = venvs / "a1" / ".marker.json"
     marker.chmod(0o640)
     (venvs / "b2" / ".marker.json").symlink_to("../a1/.marker.json")
-    failed, result = lock(path, "run-a", read=dict(groups=True, files=[str(venvs / "*" / ".marker.json"),
-                                                                        str(tmp_path / "none" / "*")]))
+    patterns = [str(venvs / "*" / ".marker.json"), str(tmp_path / "none" / "*")]
+    failed, result = lock(path, "run-a", read=dict(groups=True, files=patterns))
     host = result["host"]
     me = pwd.getpwuid(os.getuid()).pw_name, grp.getgrgid(os.getgid()).gr_name
     assert host["files"] == {
         str(marker): {"type": "file", "owner": me[0], "group": me[1], "mode": "0640",
                       "checksum": "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"},
         str(venvs / "b2" / ".marker.json"): {"type": "link", "src": "../a1/.marker.json"}}
-    assert host["patterns"] == [str(venvs / "*" / ".marker.json"), str(tmp_path / "none" / "*")]
+    assert host["patterns"] == patterns
     assert host["groups"] == {group.gr_name: sorted(group.gr_mem) for group in grp.getgrall()}
     assert "packages" not in host and "units" not in host
     # Nothing asked: no host, no fact.
