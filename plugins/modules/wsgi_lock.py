@@ -85,6 +85,40 @@ options:
         type: list
         elements: str
         default: []
+      releases:
+        description:
+          - Apps whose releases to read (RV(host.releases)), as M(pyops.wsgi.wsgi_release) finds them.
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          path:
+            description:
+              - The app's home (O(pyops.wsgi.wsgi_release#module:path)).
+            type: path
+            required: true
+          source:
+            description:
+              - The code a release is built from (O(pyops.wsgi.wsgi_release#module:source)).
+            type: path
+            required: true
+          keep:
+            description:
+              - How many releases the app keeps (O(pyops.wsgi.wsgi_release#module:keep)).
+            type: int
+            default: 0
+          shared_dirs:
+            description:
+              - Its O(pyops.wsgi.wsgi_release#module:shared_dirs).
+            type: list
+            elements: str
+            default: []
+          shared_files:
+            description:
+              - Its O(pyops.wsgi.wsgi_release#module:shared_files).
+            type: list
+            elements: str
+            default: []
       files:
         description:
           - Shell patterns (as C(glob) takes them) of files, links and folders to read (RV(host.files)). Give no
@@ -174,6 +208,12 @@ host:
       description: By folder of O(read.trees), one digest of everything in it (null when it is not a folder).
       type: dict
       sample: {/srv/hello/source: 3b5d9c...}
+    releases:
+      description: By app home of O(read.releases), its running release (C(current)), the one before it
+        (C(previous)), the venv the running one links (C(venv)), the id a build of the source with that venv would
+        give (C(id)), the releases (C(releases)) and the failed ones (C(failed)), and what O(read.releases[].keep)
+        would remove (C(doomed)).
+      type: dict
     patterns:
       description: The patterns of O(read.files); a path one matches that RV(host.files) lacks is not on the host.
       type: list
@@ -192,6 +232,7 @@ import stat
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_release import read_releases
 from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_tree import host_tree_digest
 
 
@@ -336,6 +377,8 @@ def read_host(module, read, token):
     for path in read["hidden_files"]:
         if os.path.islink(path) or os.path.isfile(path):
             host.setdefault("files", {})[path] = _file(module, path, key=token)
+    if read["releases"]:
+        host["releases"] = {app["path"]: read_releases(app) for app in read["releases"]}
     if read["trees"]:
         host["trees"] = {path: host_tree_digest(path) for path in read["trees"]}
     return host
@@ -404,6 +447,13 @@ def main():
                 files=dict(type="list", elements="str", default=[]),
                 hidden_files=dict(type="list", elements="str", default=[]),
                 trees=dict(type="list", elements="str", default=[]),
+                releases=dict(type="list", elements="dict", default=[], options=dict(
+                    path=dict(type="path", required=True),
+                    source=dict(type="path", required=True),
+                    keep=dict(type="int", default=0),
+                    shared_dirs=dict(type="list", elements="str", default=[]),
+                    shared_files=dict(type="list", elements="str", default=[]),
+                )),
             )),
         ),
         supports_check_mode=True,

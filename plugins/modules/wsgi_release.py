@@ -98,6 +98,16 @@ options:
         the one just built), with any O(state). V(0) keeps all.
     type: int
     default: 0
+  host:
+    description:
+      - What a read of the host found, as module M(pyops.wsgi.wsgi_lock) returns it (RV(pyops.wsgi.wsgi_lock#module:host)),
+        for example the deploy's read when it took the host's lock. With O(state=present), when its C(releases)
+        shows that building O(source) with O(venv) would give the running release and O(keep) would remove nothing,
+        the host is not called at all and nothing is reported changed. Give it only while O(source) is as it was
+        when the host was read.
+      - Read on the controller only.
+    type: dict
+    default: {}
 extends_documentation_fragment:
   - pyops.wsgi.attributes.release
 author:
@@ -209,45 +219,17 @@ diff:
 """
 
 import grp
-import hashlib
 import json
 import os
 import pwd
 import shutil
-import stat
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-
-_MARKER = ".pyops-release"
-_HISTORY = ".history"
-_SKIPPED_DIRS = {".git", "__pycache__"}
-
-
-def content_id(source, salt):
-    """12 hex digits of a hash over every path, its executable bit and its content, plus salt."""
-    digest = hashlib.sha256(salt.encode("utf-8") + b"\0")
-    for folder, dirs, files in os.walk(source):
-        dirs[:] = sorted(name for name in dirs if name not in _SKIPPED_DIRS)
-        relative = os.path.relpath(folder, source)
-        digest.update(("d %s\0" % relative).encode("utf-8", "surrogateescape"))
-        for name in sorted(files):
-            if name.endswith(".pyc"):
-                continue
-            path = os.path.join(folder, name)
-            key = os.path.join(relative, name)
-            if os.path.islink(path):
-                digest.update(("l %s %s\0" % (key, os.readlink(path))).encode("utf-8", "surrogateescape"))
-                continue
-            mode = os.stat(path).st_mode
-            if not stat.S_ISREG(mode):
-                continue  # sockets, fifos, devices: not code, and not copied
-            executable = "x" if mode & 0o111 else "-"
-            digest.update(("f %s %s\0" % (key, executable)).encode("utf-8", "surrogateescape"))
-            with open(path, "rb") as handle:
-                for chunk in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(chunk)
-    return digest.hexdigest()[:12]
+from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_release import (
+    HISTORY, MARKER, SKIPPED_DIRS, _current, _failed, _history, _markers, _ordered, _previous, _releases, _venv_of,
+    prune_plan)
+from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_release import release_id as build_id
 
 
 def _ignored(folder, names):
@@ -255,68 +237,11 @@ def _ignored(folder, names):
     left_out = set()
     for name in names:
         path = os.path.join(folder, name)
-        if name in _SKIPPED_DIRS or name.endswith(".pyc"):
+        if name in SKIPPED_DIRS or name.endswith(".pyc"):
             left_out.add(name)
         elif not os.path.islink(path) and not (os.path.isfile(path) or os.path.isdir(path)):
             left_out.add(name)
     return left_out
-
-
-def _markers(path):
-    """{id: marker} of complete releases (the marker holds at least 'created')."""
-    found = {}
-    folder = os.path.join(path, "releases")
-    if not os.path.isdir(folder):
-        return found
-    for name in os.listdir(folder):
-        marker = os.path.join(folder, name, _MARKER)
-        if not name.startswith(".") and os.path.isfile(marker) and not os.path.islink(marker):
-            try:
-                with open(marker) as handle:
-                    data = json.load(handle)
-                float(data["created"])
-            except (OSError, ValueError, KeyError, TypeError):
-                data = dict(created=os.stat(marker).st_mtime)
-            found[name] = data
-    return found
-
-
-def _releases(path):
-    """{id: created} of complete releases."""
-    return dict((name, marker["created"]) for name, marker in _markers(path).items())
-
-
-def _failed(path):
-    """Ids of the releases marked failed."""
-    return set(name for name, marker in _markers(path).items() if marker.get("failed"))
-
-
-def _ordered(releases):
-    return sorted(releases, key=lambda name: (releases[name], name))
-
-
-def _current(path):
-    link = os.path.join(path, "current")
-    if not os.path.islink(link):
-        return None
-    return os.path.basename(os.readlink(link).rstrip("/"))
-
-
-def _history(path):
-    try:
-        with open(os.path.join(path, "releases", _HISTORY)) as handle:
-            history = json.load(handle)
-        return [str(item) for item in history] if isinstance(history, list) else []
-    except (OSError, ValueError):
-        return []
-
-
-def _previous(path, current):
-    failed = _failed(path)
-    for name in reversed(_history(path)):
-        if name != current and name not in failed:
-            return name
-    return None
 
 
 def _write_json(path, data):
@@ -466,8 +391,7 @@ def build(module, params):
     _check_relative(module, "shared_files", params["shared_files"])
     _check_no_links(module, params, source)
     _check_served(module, params, source)
-    layout = json.dumps([params["shared_dirs"], params["shared_files"], params["venv"]])
-    release_id = content_id(source, params["salt"] + layout)
+    release_id = build_id(source, params["salt"], params["shared_dirs"], params["shared_files"], params["venv"])
     folder = os.path.join(path, "releases", release_id)
     markers = _markers(path)
     changed = release_id not in markers
@@ -479,7 +403,7 @@ def build(module, params):
             if not module.check_mode:
                 marker = dict(markers[release_id])
                 marker.pop("failed", None)
-                _write_json(os.path.join(folder, _MARKER), marker)
+                _write_json(os.path.join(folder, MARKER), marker)
             return True, release_id, {}
         return owned, release_id, {}
     if not module.check_mode:
@@ -494,17 +418,11 @@ def build(module, params):
         _link_shared(path, temporary, params["shared_files"], False, app_uid, gid)
         if params["venv"]:
             os.symlink(params["venv"], os.path.join(temporary, "venv"))
-        _write_json(os.path.join(temporary, _MARKER), dict(id=release_id, created=time.time(), source=source))
+        _write_json(os.path.join(temporary, MARKER), dict(id=release_id, created=time.time(), source=source))
         os.chmod(temporary, 0o750)
         os.lchown(temporary, -1, gid)
         os.rename(temporary, folder)
     return changed, release_id, {}
-
-
-def _venv_of(path, release):
-    """The real path of the venv a release (by id, or `current`) links, or None."""
-    link = os.path.join(path, release if release == "current" else os.path.join("releases", release), "venv")
-    return os.path.realpath(link) if os.path.lexists(link) else None
 
 
 def switch(module, params):
@@ -540,7 +458,7 @@ def switch(module, params):
             if current and (not history or history[-1] != current):
                 history.append(current)
             history.append(wanted)
-            _write_json(os.path.join(path, "releases", _HISTORY), history[-50:])
+            _write_json(os.path.join(path, "releases", HISTORY), history[-50:])
     return changed, wanted, diff
 
 
@@ -553,44 +471,13 @@ def mark_failed(module, params):
     if markers[wanted].get("failed"):
         return False, wanted, {}
     if not module.check_mode:
-        _write_json(os.path.join(path, "releases", wanted, _MARKER), dict(markers[wanted], failed=time.time()))
+        _write_json(os.path.join(path, "releases", wanted, MARKER), dict(markers[wanted], failed=time.time()))
     return True, wanted, dict(before="%s: ok\n" % wanted, after="%s: failed\n" % wanted)
 
 
 def prune(module, params, protected):
-    """Remove releases beyond keep (oldest first, failed ones before all others, never the protected
-    ones), then unlinked venvs. Failed releases do not count toward keep."""
-    path, keep = params["path"], params["keep"]
-    releases = _releases(path)
-    failed = _failed(path)
-    ordered = _ordered(releases)
-    doomed = []
-    if keep > 0:
-        for name in ordered:
-            if name in failed and name not in protected:
-                doomed.append(os.path.join(path, "releases", name))
-        extra = len([name for name in ordered if name not in failed]) - keep
-        for name in ordered:
-            if name in failed:
-                continue
-            if extra <= 0:
-                break
-            if name in protected:
-                continue
-            doomed.append(os.path.join(path, "releases", name))
-            extra -= 1
-    kept = [name for name in ordered if os.path.join(path, "releases", name) not in doomed]
-    venvs = os.path.join(path, "venvs")
-    if keep > 0 and os.path.isdir(venvs):
-        linked = set()
-        for name in kept:
-            link = os.path.join(path, "releases", name, "venv")
-            if os.path.islink(link):
-                linked.add(os.path.realpath(link))
-        for name in sorted(os.listdir(venvs)):
-            venv = os.path.join(venvs, name)
-            if os.path.realpath(venv) not in linked:
-                doomed.append(venv)
+    """Remove releases beyond keep (prune_plan), then unlinked venvs."""
+    doomed, kept = prune_plan(params["path"], params["keep"], protected)
     if doomed and not module.check_mode:
         for victim in doomed:
             shutil.rmtree(victim)
@@ -612,6 +499,7 @@ def main():
             group=dict(type="str"),
             release=dict(type="str"),
             keep=dict(type="int", default=0),
+            host=dict(type="dict", default={}),
         ),
         required_if=[("state", "present", ("source",)), ("state", "current", ("release",)),
                      ("state", "failed", ("release",))],

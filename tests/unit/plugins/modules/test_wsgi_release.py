@@ -392,3 +392,39 @@ def test_a_build_prunes_beyond_keep_and_tells_a_build_from_a_prune(tmp_path):
     assert result["built"] is True and result["pruned"] == []
     assert result["releases"] == [ids[0], ids[1], result["id"]]
     assert switch(home, ids[1])[1]["built"] is False
+
+
+def test_the_host_read_names_the_id_a_build_would_give_and_the_action_trusts_only_an_exact_match(tmp_path):
+    """wsgi_lock's read of the releases gives the id a build of the source with the running release's venv would
+    give: the running one's while nothing changed; the action plugin spares the build only then."""
+    from ansible_collections.pyops.wsgi.plugins.action.wsgi_release import as_read
+
+    home, source, venv = tmp_path / "shop", code(tmp_path / "code", "1"), tmp_path / "shop" / "venvs" / "a1"
+    venv.mkdir(parents=True)
+    args = dict(salt=str(venv), venv=str(venv), shared_dirs=["media"], keep=2)
+    failed, built = build(home, source, **args)
+    assert not failed
+    assert not switch(home, built["id"])[0]
+
+    def read():
+        failed, result = run_module("wsgi_lock", path=str(tmp_path / "lock" / "deploy.lock"), token="a-test-run-token",
+                                    read=dict(releases=[dict(path=str(home), source=source, keep=2,
+                                                             shared_dirs=["media"])]))
+        assert not failed
+        return result["host"]
+
+    host = read()
+    found = host["releases"][str(home)]
+    assert found["id"] == found["current"] == built["id"] and found["venv"] == str(venv) and found["doomed"] == []
+    task = dict(args, path=str(home), source=source, state="present")
+    assert as_read(task, host) is True
+    # Each difference sends the build to the host.
+    for changed in (dict(venv=str(venv) + "x"), dict(salt="other"), dict(keep=3), dict(shared_dirs=[]),
+                    dict(state="current")):
+        assert as_read(dict(task, **changed), host) is False
+    # New code: the read's id is another, and the build makes that release.
+    code(source, "2")
+    host = read()
+    assert host["releases"][str(home)]["id"] != built["id"] and as_read(task, host) is False
+    failed, again = build(home, source, **args)
+    assert not failed and again["built"] and again["id"] == host["releases"][str(home)]["id"]
