@@ -31,13 +31,33 @@ def wanted(module, path, owner, group, mode, coming=()):
     return ids[0], ids[1], bits
 
 
-def describe(uid, gid, mode):
-    """user:group mode, by name where the host knows the number."""
-    names = []
+def names(uid, gid):
+    """(user, group) by name where the host knows the number; a name stays a name."""
+    found = []
     for number, lookup in ((uid, lambda number: pwd.getpwuid(number).pw_name),
                            (gid, lambda number: grp.getgrgid(number).gr_name)):
         try:
-            names.append(number if isinstance(number, str) else lookup(number))
+            found.append(number if isinstance(number, str) else lookup(number))
         except KeyError:
-            names.append(str(number))
-    return "%s:%s %04o" % (names[0], names[1], mode)
+            found.append(str(number))
+    return found[0], found[1]
+
+
+def describe(uid, gid, mode):
+    """user:group mode, by name where the host knows the number."""
+    return "%s:%s %04o" % (names(uid, gid) + (mode,))
+
+
+def shadow_locks():
+    """{user: whether its password is locked (starts with ! or is *)} from /etc/shadow; None when it cannot be
+    read (not root)."""
+    locks = {}
+    try:
+        with open("/etc/shadow") as handle:
+            for line in handle:
+                fields = line.rstrip("\n").split(":")
+                if len(fields) > 1:
+                    locks[fields[0]] = fields[1].startswith("!") or fields[1] == "*"
+    except OSError:
+        return None
+    return locks

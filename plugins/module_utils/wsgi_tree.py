@@ -5,11 +5,11 @@ listing they exchange, and one file's digest. Standard library only."""
 
 from __future__ import annotations
 
-import grp
 import hashlib
 import os
-import pwd
 import stat
+
+from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_owners import names
 
 # What a task gives both: the module takes the listing and the archive besides, from the action plugin.
 ARGUMENTS = {
@@ -45,13 +45,6 @@ def tree_digest(entries):
     return hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def _name(lookup, number):
-    try:
-        return lookup(number)[0]
-    except KeyError:
-        return str(number)
-
-
 def host_tree_digest(dest):
     """tree_digest of a folder as it is, links not followed (a link is `other`); None when it is not a folder."""
     if os.path.islink(dest) or not os.path.isdir(dest):
@@ -61,8 +54,8 @@ def host_tree_digest(dest):
             (os.path.relpath(os.path.join(top, name), dest), os.lstat(os.path.join(top, name)), os.path.join(top, name))
             for top, dirs, files in os.walk(dest) for name in dirs + files]:
         kind = "dir" if stat.S_ISDIR(info.st_mode) else "file" if stat.S_ISREG(info.st_mode) else "other"
-        entries.append((relative, kind, digest_of(path) if kind == "file" else "", stat.S_IMODE(info.st_mode),
-                        _name(pwd.getpwuid, info.st_uid), _name(grp.getgrgid, info.st_gid)))
+        entries.append((relative, kind, digest_of(path) if kind == "file" else "", stat.S_IMODE(info.st_mode))
+                       + names(info.st_uid, info.st_gid))
     return tree_digest(entries)
 
 

@@ -232,6 +232,7 @@ import stat
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_owners import names, shadow_locks
 from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_release import read_releases
 from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_tree import host_tree_digest
 
@@ -384,13 +385,6 @@ def read_host(module, read, token):
     return host
 
 
-def _name(lookup, number):
-    try:
-        return lookup(number)[0]
-    except KeyError:
-        return str(number)
-
-
 def _file(module, path, key=None):
     """A file's owner, group, mode and checksum, a folder's owner, group and mode, or a link's target, as
     wsgi_files and wsgi_users compare them."""
@@ -398,8 +392,8 @@ def _file(module, path, key=None):
     if stat.S_ISLNK(info.st_mode):
         return dict(type="link", src=os.readlink(path))
     kind = "file" if stat.S_ISREG(info.st_mode) else "dir" if stat.S_ISDIR(info.st_mode) else "other"
-    found = dict(type=kind, owner=_name(pwd.getpwuid, info.st_uid), group=_name(grp.getgrgid, info.st_gid),
-                 mode="%04o" % stat.S_IMODE(info.st_mode))
+    owner, group = names(info.st_uid, info.st_gid)
+    found = dict(type=kind, owner=owner, group=group, mode="%04o" % stat.S_IMODE(info.st_mode))
     if kind == "file" and key is None:
         found["checksum"] = module.sha256(path)
     elif kind == "file":
@@ -408,24 +402,16 @@ def _file(module, path, key=None):
     return found
 
 
-def _users(module, names):
+def _users(module, wanted):
     """Each user there: primary group, home, shell, and whether its password is locked (/etc/shadow)."""
-    locked = {}
-    try:
-        with open("/etc/shadow") as handle:
-            for line in handle:
-                fields = line.rstrip("\n").split(":")
-                if len(fields) > 1:
-                    locked[fields[0]] = fields[1].startswith("!") or fields[1] == "*"
-    except OSError:
-        pass  # not root: no user counts as locked, so nothing is taken as it should be
+    locked = shadow_locks() or {}  # not root: no user counts as locked, so nothing is taken as it should be
     users = {}
-    for name in names:
+    for name in wanted:
         try:
             found = pwd.getpwnam(name)
         except KeyError:
             continue
-        users[name] = dict(group=_name(grp.getgrgid, found.pw_gid), home=found.pw_dir, shell=found.pw_shell,
+        users[name] = dict(group=names(found.pw_uid, found.pw_gid)[1], home=found.pw_dir, shell=found.pw_shell,
                            locked=locked.get(name, False))
     return users
 

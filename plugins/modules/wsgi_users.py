@@ -156,6 +156,7 @@ import pwd
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_folders import USERS_ARGUMENTS, make, plan
+from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_owners import shadow_locks
 
 
 def _describe(group, home, shell):
@@ -188,15 +189,10 @@ def _missing_memberships(module, members, coming):
 
 def _locked(module, name):
     """Whether the user's password is locked (starts with ! or is *), read from /etc/shadow."""
-    try:
-        with open("/etc/shadow") as handle:
-            for line in handle:
-                fields = line.rstrip("\n").split(":")
-                if fields[0] == name and len(fields) > 1:
-                    return fields[1].startswith("!") or fields[1] == "*"
-    except PermissionError:
+    locks = shadow_locks()
+    if locks is None:
         module.fail_json(msg="wsgi_users: reading /etc/shadow needs root (become: true)")
-    return True
+    return locks.get(name, True)
 
 
 def main():
