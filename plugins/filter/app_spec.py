@@ -16,6 +16,9 @@ import os
 import re
 
 from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.validation import check_type_str
+from ansible.module_utils.errors import UnsupportedError
 from ansible.module_utils.common.yaml import yaml_load
 from ansible_collections.pyops.wsgi.plugins.module_utils.uwsgi_options import check_options
 from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_address import is_wildcard, local_host, split_tcp
@@ -50,7 +53,45 @@ def _defaults(options):
     return {key: option["default"] for key, option in options.items() if "default" in option}
 
 
+def text(value):
+    """An option of type str: a string, or a number or boolean as text. A list or mapping is refused, where
+    ansible-core's own str would turn it into its Python text. Named for ansible-core's messages (unable to
+    convert to text)."""
+    if value is None or isinstance(value, (dict, list, tuple, set)):
+        raise TypeError("a string is needed, got %r" % (value,))
+    return check_type_str(value)
+
+
+def string(value):
+    """An item of a list of strings: a string only (a number there is more likely a mistake than a name)."""
+    if not isinstance(value, str):
+        raise TypeError("a string is needed, got %r" % (value,))
+    return value
+
+
+def _argument_spec(options):
+    """ansible-core's argument spec of documented options: their types, elements, choices, defaults, required and
+    (for a mapping or a list of mappings) suboptions. An option of type raw that has suboptions (tls, health,
+    django: false, true or a mapping) is checked against its own spec (_MAPPING_SPECS) when it is a mapping."""
+    spec = {}
+    for key, option in options.items():
+        entry = {name: option[name] for name in ("type", "elements", "choices", "default", "required") if name in option}
+        if entry["type"] == "str":
+            entry["type"] = text
+        if entry.get("elements") == "str":
+            entry["elements"] = string
+        if "suboptions" in option and option["type"] in ("dict", "list"):
+            entry["options"] = _argument_spec(option["suboptions"])
+        spec[key] = entry
+    return spec
+
+
 KEYS = _documented_keys()
+_ARGUMENT_SPEC = _argument_spec(KEYS)
+_MAPPING_SPECS = {key: _argument_spec(option["suboptions"]) for key, option in KEYS.items()
+                  if option["type"] == "raw" and "suboptions" in option}
+# Keys a normalized spec's mappings carry beside those a user writes (derived; a raw spec may not set them).
+_DERIVED_SUBKEYS = {"source": ("url", "format", "file"), "django": ("static_root",)}
 SERVERS = tuple(KEYS["server"]["choices"])
 # The roles that run an app server's process (each a role of that name).
 PROCESS_MANAGERS = tuple(KEYS["process_manager"]["choices"])
@@ -61,8 +102,6 @@ ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", "
 PACKAGE_SUFFIXES = (".whl", ".tar.gz", ".zip")
 _CHECKSUM = re.compile(r"^(sha1|sha224|sha256|sha384|sha512):[0-9a-fA-F]+\Z")
 HOOKS = tuple(KEYS["hooks"]["suboptions"])
-# Django's management commands around each switch; see README "Django".
-_DJANGO_DEFAULTS = dict(_defaults(KEYS["django"]["suboptions"]), superuser=None)
 GUNICORN_WORKER_CLASSES = tuple(KEYS["worker_class"]["choices"])
 # How nginx (or a client) reaches each server, first one the default, and the
 # nginx directive that speaks it. `router` is uWSGI's own HTTP router (`http`).
@@ -76,7 +115,6 @@ _TCP_ADDRESS = re.compile(r"^(?P<host>[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\]):(?P<po
 APPS_ROOT = "/srv"
 # Each TLS app's certificate and key, readable by root only (nginx's master reads them).
 TLS_ROOT = "/etc/ssl/pyops-wsgi"
-_TLS_DEFAULTS = _defaults(KEYS["tls"]["suboptions"])
 CONFIG_ROOT = "/etc/pyops-wsgi"
 
 # Keys a user may write, with their defaults (those the documentation leaves to the rest of the spec are
@@ -105,7 +143,6 @@ HSTS_MAX = 63072000
 # status_codes [] means any status below 500: the app answered, and not with an error of its own
 # (a fresh Django site has no / route and answers 404); through nginx the check also asks
 # for the header nginx adds only when the app answered (see the health role).
-_HEALTH_DEFAULTS = _defaults(KEYS["health"]["suboptions"])
 _INPUT_KEYS = frozenset(_DEFAULTS) | {"name", "source"}
 # Keys whose null means what their default means (a normalized spec has tls: null).
 _NULLABLE_KEYS = frozenset(("tls",))
@@ -140,7 +177,41 @@ def _integer(where, value, minimum, maximum):
     return value
 
 
+def _typed(where, app):
+    """The keys of app a user writes, each checked and converted by ansible-core's argument spec validation
+    against the documentation (type, choices, suboptions: their types, required ones, unknown ones, defaults).
+    A single string where a list goes is a list of one, never split at its commas; where a list or a mapping
+    goes, nothing else is taken (ansible-core would make a list of a number, a mapping of k=v text). tls, health and django
+    (false, true or a mapping) are their functions' to check against _MAPPING_SPECS."""
+    result = {}
+    for key in sorted(_INPUT_KEYS & set(app)):
+        value = app[key]
+        if value is None:
+            continue
+        if KEYS[key]["type"] == "list" and isinstance(value, str):
+            value = [value]
+        elif KEYS[key]["type"] == "list" and not isinstance(value, list):
+            _fail("%s.%s" % (where, key), "must be a list (or one string), got %r" % (value,))
+        elif KEYS[key]["type"] == "dict" and not isinstance(value, dict):
+            _fail("%s.%s" % (where, key), "must be a mapping, got %r" % (value,))
+        if isinstance(value, dict) and key in _DERIVED_SUBKEYS and _is_normalized(app):
+            value = {name: item for name, item in value.items() if name not in _DERIVED_SUBKEYS[key]}
+        result[key] = _validated("%s.%s" % (where, key), {key: _ARGUMENT_SPEC[key]}, {key: value})[key]
+    return result
+
+
+def _validated(where, argument_spec, parameters):
+    """parameters checked against argument_spec, converted and completed; raise with every problem found."""
+    result = ArgumentSpecValidator(argument_spec).validate(parameters)
+    if result.error_messages:
+        messages = [("unknown key(s) " if isinstance(error, UnsupportedError) else "") + error.msg
+                    for error in result.errors]
+        _fail(where, "; ".join(sorted(set(messages), key=messages.index)))
+    return result.validated_parameters
+
+
 def _boolean(where, value):
+    """Django's switch, which may also be a mapping: true, false or their words."""
     if isinstance(value, bool):
         return value
     text = str(value).lower()
@@ -152,16 +223,8 @@ def _boolean(where, value):
     return False  # not reached
 
 
-def _choice(where, value, choices):
-    if value not in choices:
-        _fail(where, "must be one of %s, got %r" % (", ".join(choices), value))
-    return value
-
-
 def _source(where, source):
-    if not isinstance(source, dict):
-        _fail(where, "must be a mapping with 'type' (%s)" % ", ".join(SOURCE_TYPES))
-    kind = _choice(where + ".type", source.get("type"), SOURCE_TYPES)
+    kind = source["type"]
     if kind == "local":
         if not source.get("path"):
             _fail(where + ".path", "is required for a local source: the app's folder on the controller")
@@ -197,7 +260,7 @@ def _archive_source(where, source):
     if not src.lower().endswith(ARCHIVE_SUFFIXES):
         _fail(where + ".src", "must end in one of %s, got %r" % (" ".join(ARCHIVE_SUFFIXES), src))
     checksum = _checksum(where + ".checksum", source.get("checksum"), "an archive from a URL" if _is_url(src) else "")
-    strip = _integer(where + ".strip_components", source.get("strip_components", 0), 0, 32)
+    strip = _integer(where + ".strip_components", source["strip_components"], 0, 32)
     if strip and src.lower().endswith(".zip"):
         _fail(where + ".strip_components", "works with tar archives only; unzip cannot strip folders")
     return {"type": "archive", "src": src, "url": _is_url(src), "checksum": checksum, "strip_components": strip,
@@ -224,11 +287,6 @@ def _package_source(where, source):
 
 def _hooks(where, hooks):
     """Task files on the controller, run at the named points of each deploy."""
-    if not isinstance(hooks, dict):
-        _fail(where, "must be a mapping of %s to task files" % ", ".join(HOOKS))
-    unknown = sorted(set(hooks) - set(HOOKS))
-    if unknown:
-        _fail(where, "unknown hook(s) %s; known hooks are %s" % (", ".join(map(str, unknown)), ", ".join(HOOKS)))
     result = {}
     for key in HOOKS:
         path = str(hooks.get(key) or "")
@@ -242,20 +300,18 @@ def _hooks(where, hooks):
 
 
 def _django(where, django, spec):
-    """Django's management commands around each switch: false (default) turns them off."""
-    if django is True or str(django).lower() in ("true", "yes", "on"):
-        django = {}
-    if django is False or str(django).lower() in ("false", "no", "off", "none", ""):
-        return {"enabled": False}
+    """Django's management commands around each switch: false (default) turns them off, true is the mapping
+    of defaults."""
     if not isinstance(django, dict):
-        _fail(where, "must be false, true or a mapping with keys %s" % ", ".join(sorted(_DJANGO_DEFAULTS)))
-    unknown = sorted(set(django) - set(_DJANGO_DEFAULTS) - {"enabled", "static_root"})
-    if unknown:
-        _fail(where, "unknown key(s) %s; known keys are %s" % (", ".join(unknown), ", ".join(sorted(_DJANGO_DEFAULTS))))
-    if not _boolean(where + ".enabled", django.get("enabled", True)):
+        if str(django).lower() in ("none", ""):
+            django = False
+        if not _boolean(where, django):
+            return {"enabled": False}
+        django = {}
+    django = _validated(where, _MAPPING_SPECS["django"], django)
+    if not django["enabled"]:
         return {"enabled": False}
-    result = dict(_DJANGO_DEFAULTS, **django)
-    result["enabled"] = True
+    result = dict(django)
     settings = str(result["settings"] or spec["environment"].get("DJANGO_SETTINGS_MODULE", ""))
     if settings and not re.match(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z", settings):
         _fail(where + ".settings", "must be a dotted module name such as mysite.settings, got %r" % settings)
@@ -266,8 +322,6 @@ def _django(where, django, spec):
     if not manage or ".." in manage.split("/") or not _NGINX_PATH.match(manage):
         _fail(where + ".manage", "must be a path inside the code such as manage.py, got %r" % manage)
     result["manage"] = manage
-    for key in ("migrate", "collectstatic", "check_deploy"):
-        result[key] = _boolean(where + "." + key, result[key])
     url = str(result["static_url"])
     if not url.startswith("/") or not _NGINX_PATH.match(url):
         _fail(where + ".static_url", "must be a URL path such as /static/, got %r" % url)
@@ -287,12 +341,10 @@ def _static(where, entries, home):
     """What nginx serves itself: folders of the app's code (relative paths) or of its shared folder
     (absolute paths under HOME/shared). Nothing else: nginx's user is in every app's group, so a
     path elsewhere could publish the host's files or another app's code and settings."""
-    if not isinstance(entries, list):
-        _fail(where, "must be a list of {url, path, expires} mappings")
     result = []
     for index, entry in enumerate(entries):
         at = "%s[%d]" % (where, index)
-        if not isinstance(entry, dict) or not entry.get("url") or not entry.get("path"):
+        if not entry["url"] or not entry["path"]:
             _fail(at, "needs 'url' (for example /static/) and 'path' (a folder in the app's code)")
         url = str(entry["url"])
         if not url.startswith("/") or not _NGINX_PATH.match(url):
@@ -306,7 +358,7 @@ def _static(where, entries, home):
         if path.startswith("/") and not path.startswith(home + "/shared/"):
             _fail(at + ".path", "must be a folder of the app's code (a relative path such as static) or of its "
                   "shared folder (%s/shared/...), got %r" % (home, path))
-        expires = str(entry.get("expires", STATIC_EXPIRES))
+        expires = entry["expires"]
         if not _EXPIRES.match(expires):
             _fail(at + ".expires", "must be an nginx time such as 30d or 12h, or max or off, got %r" % expires)
         result.append({"url": url, "path": path, "expires": expires})
@@ -320,16 +372,10 @@ def _tls(where, tls, server_names):
     if not isinstance(tls, dict):
         _fail(where, "must be a mapping: {self_signed: true}, or {certificate: FILE, key: FILE} "
               "(or certificate_content and key_content, for example from a vault)")
-    unknown = sorted(set(tls) - set(_TLS_DEFAULTS))
-    if unknown:
-        _fail(where, "unknown key(s) %s; known keys are %s" % (", ".join(unknown), ", ".join(sorted(_TLS_DEFAULTS))))
-    result = dict(_TLS_DEFAULTS)
     for key, value in tls.items():
         if value is None:
             _fail("%s.%s" % (where, key), "is null; leave the key out for its default, or give a value")
-    result.update(tls)
-    for key in ("self_signed", "redirect"):
-        result[key] = _boolean("%s.%s" % (where, key), result[key])
+    result = _validated(where, _MAPPING_SPECS["tls"], tls)
     for key in ("certificate", "key", "chain", "certificate_content", "key_content", "chain_content"):
         result[key] = str(result[key] or "")
     given = [origin for origin, keys in (("files", ("certificate", "key")),
@@ -354,18 +400,6 @@ def _tls(where, tls, server_names):
     if not server_names:
         _fail(where, "needs server_names: the names the certificate is for and nginx selects the app by")
     return result
-
-
-def _string_list(where, value, what):
-    """A list of strings as given, or a single string as a list of one; anything else is refused."""
-    if isinstance(value, str):
-        return [value]
-    if not isinstance(value, list):
-        _fail(where, "must be a list of %s, got %r" % (what, value))
-    for index, item in enumerate(value):
-        if not isinstance(item, str):
-            _fail("%s[%d]" % (where, index), "must be a string (one of %s), got %r" % (what, item))
-    return value
 
 
 # Blocks that only nginx's top level or its http block may hold: opened inside an app's
@@ -417,7 +451,7 @@ def _nginx_problem(text):
 
 def _nginx_directives(where, directives):
     result = []
-    for index, directive in enumerate(_string_list(where, directives, "nginx directives, each ending with ';' or '}'")):
+    for index, directive in enumerate(directives):
         text = directive.strip()
         if not text.endswith((";", "}")):
             _fail("%s[%d]" % (where, index), "must be a whole nginx directive ending with ';' or '}', got %r" % text)
@@ -470,9 +504,9 @@ def _one(app, index, cpu_count):
     """One raw item of wsgi_apps, checked and completed: by concern, each on the spec as the ones before left it."""
     where, name = _identity(app, index)
     spec = dict(_DEFAULTS)
-    spec.update((key, app[key]) for key in _INPUT_KEYS if key in app and app[key] is not None)
+    spec.update(_typed(where, app))
     spec["name"] = name
-    parsed = _code(where, spec, app)
+    parsed = _code(where, spec)
     _serving(where, spec, app, cpu_count)
     _release(where, spec)
     _front_end(where, spec)
@@ -481,7 +515,7 @@ def _one(app, index, cpu_count):
 
 
 def _identity(app, index):
-    """(where, name): a mapping with a valid name, and no derived, unknown or null key."""
+    """(where, name): a mapping with a valid name and a source, and no derived, unknown or null key."""
     where = "wsgi_apps[%d]" % index
     if not isinstance(app, dict):
         _fail(where, "each app must be a mapping, got %r" % (app,))
@@ -505,14 +539,14 @@ def _identity(app, index):
     for key in sorted(_INPUT_KEYS & set(app)):
         if app[key] is None and key not in _NULLABLE_KEYS:
             _fail("%s.%s" % (where, key), "is null; leave the key out for its default, or give a value")
+    if "source" not in app:
+        _fail(where + ".source", "is required: {type: local, path: ...} or {type: git, repo: ..., version: ...}")
     return where, name
 
 
-def _code(where, spec, app):
+def _code(where, spec):
     """The source and the entry point; returns the entry parsed (module, callable, call, args, kwargs)."""
-    if "source" not in app:
-        _fail(where + ".source", "is required: {type: local, path: ...} or {type: git, repo: ..., version: ...}")
-    spec["source"] = _source(where + ".source", app["source"])
+    spec["source"] = _source(where + ".source", spec["source"])
     # Without an entry, the app role finds it in the code (module pyops.wsgi.wsgi_app_info).
     entry = str(spec["entry"] or "").strip()
     parsed = dict.fromkeys(("module", "callable", "call", "args", "kwargs"))
@@ -526,9 +560,7 @@ def _code(where, spec, app):
 
 def _serving(where, spec, app, cpu_count):
     """The app server and its process: server, process manager, concurrency, limits, protocol, addresses."""
-    server = _choice(where + ".server", spec["server"], SERVERS)
-    _choice(where + ".process_manager", spec["process_manager"], PROCESS_MANAGERS)
-    spec["worker_class"] = _choice(where + ".worker_class", spec["worker_class"], GUNICORN_WORKER_CLASSES)
+    server = spec["server"]
     cpus = _integer("cpu_count", cpu_count, 1, 4096)
     auto_workers, auto_threads = _auto_concurrency(server, spec["worker_class"], cpus)
     spec["workers"] = _integer(where + ".workers", spec["workers"], *LIMITS["workers"]) or auto_workers
@@ -539,7 +571,6 @@ def _serving(where, spec, app, cpu_count):
         # Workers recycled after max_requests do not all restart at once.
         spec["max_requests_jitter"] = spec["max_requests"] // 10
     spec["memory_limit"] = _memory(where + ".memory_limit", spec["memory_limit"])
-    spec["access_log"] = _boolean(where + ".access_log", spec["access_log"])
     protocol = spec["protocol"] or PROTOCOLS[server][0]
     if protocol not in PROTOCOLS[server]:
         _fail(where + ".protocol", "must be one of %s with server %s, got %r"
@@ -548,14 +579,9 @@ def _serving(where, spec, app, cpu_count):
     spec["bind"] = _bind(where + ".bind", spec["bind"])
     if protocol == "router" and "unix" in spec["bind"]:
         _fail(where + ".bind", "uWSGI's HTTP router (protocol: router) listens on HOST:PORT, not 'unix'")
-    spec["nginx"] = _boolean(where + ".nginx", spec["nginx"])
     spec["mount"] = _mount(where + ".mount", spec["mount"])
-    spec["control_socket"] = _boolean(where + ".control_socket", spec["control_socket"])
-    spec["preload_app"] = _boolean(where + ".preload_app", spec["preload_app"])
     if spec["preload_app"] and server != "gunicorn":
         _fail(where + ".preload_app", "only applies with server: gunicorn (uWSGI loads the app in each worker, lazy-apps)")
-    for key in ("uwsgi_allow_world_socket", "uwsgi_allow_public_stats"):
-        spec[key] = _boolean(where + "." + key, spec[key])
     options, problems = check_options(spec["uwsgi_options"], spec["uwsgi_allow_world_socket"],
                                       spec["uwsgi_allow_public_stats"])
     if problems:
@@ -570,15 +596,11 @@ def _release(where, spec):
     paths, hooks, sandbox, and Django's commands."""
     spec["environment"] = _environment(where + ".environment", spec["environment"])
     spec["requirements"] = str(spec["requirements"] or "")
-    if not isinstance(spec["packages"], list):
-        _fail(where + ".packages", "must be a list of pip requirement strings")
-    spec["packages"] = list(_string_list(where + ".packages", spec["packages"], "pip requirements"))
     spec["health"] = _health(where + ".health", spec["health"])
     spec["keep_releases"] = _integer(where + ".keep_releases", spec["keep_releases"], *LIMITS["keep_releases"])
     for key in ("shared_dirs", "shared_files"):
         spec[key] = _shared(where + "." + key, spec[key])
     spec["hooks"] = _hooks(where + ".hooks", spec["hooks"])
-    spec["sandbox"] = _boolean(where + ".sandbox", spec["sandbox"])
     spec["writable_paths"] = _writable_paths(where + ".writable_paths", spec["writable_paths"])
     if spec["source"]["type"] == "package":
         if not spec["entry"]:
@@ -592,19 +614,15 @@ def _release(where, spec):
 
 def _front_end(where, spec):
     """What nginx does for the app: server names, static files, body size, TLS, headers, WebSocket, directives."""
-    names = _string_list(where + ".server_names", spec["server_names"], "host names such as shop.example.com")
-    for server_name in names:
+    for server_name in spec["server_names"]:
         if not _SERVER_NAME.match(server_name):
             _fail(where + ".server_names", "%r is not a host name" % (server_name,))
-    spec["server_names"] = list(names)
     spec["static"] = _static(where + ".static", spec["static"], "%s/%s" % (APPS_ROOT, spec["name"]))
     size = str(spec["client_max_body_size"])
     if not _SIZE.match(size):
         _fail(where + ".client_max_body_size", "must be an nginx size such as 10m or 512k, got %r" % size)
     spec["client_max_body_size"] = size
     spec["tls"] = _tls(where + ".tls", spec["tls"], spec["server_names"])
-    for key in ("security_headers", "websocket"):
-        spec[key] = _boolean(where + "." + key, spec[key])
     if spec["websocket"] and PASS_DIRECTIVES[spec["protocol"]] != "proxy_pass":
         _fail(where + ".websocket", "needs an app nginx reaches over HTTP (protocol: http), not %s" % spec["protocol"])
     policy = str(spec["content_security_policy"] or "")
@@ -774,7 +792,7 @@ def _sandbox(spec, home):
 
 def _writable_paths(where, paths):
     result = []
-    for path in _string_list(where, paths, "absolute paths the app server may write to"):
+    for path in paths:
         path = str(path).rstrip("/")
         if not path.startswith("/") or not _NGINX_PATH.match(path) or ".." in path.split("/"):
             _fail(where, "%r is not an absolute path (such as /var/cache/shop)" % path)
@@ -785,7 +803,7 @@ def _writable_paths(where, paths):
 def _shared(where, paths):
     """Paths inside the code that live in the app's shared folder, linked into every release."""
     result = []
-    for path in _string_list(where, paths, "paths inside the code, such as media or var/db"):
+    for path in paths:
         path = str(path).strip().strip("/")
         parts = path.split("/")
         if not path or ".." in parts or "." in parts or not _NGINX_PATH.match(path) or path == "venv":
@@ -797,20 +815,13 @@ def _shared(where, paths):
 def _health(where, health):
     """The health check: false turns it off, a dict changes the defaults."""
     if health is False or str(health).lower() in ("false", "no", "off"):
-        return dict(_HEALTH_DEFAULTS, enabled=False)
+        health = {"enabled": False}
     if not isinstance(health, dict):
-        _fail(where, "must be false or a dict with keys %s" % ", ".join(sorted(_HEALTH_DEFAULTS)))
-    unknown = sorted(set(health) - set(_HEALTH_DEFAULTS) - {"enabled"})
-    if unknown:
-        _fail(where, "unknown key(s) %s; known keys are %s" % (", ".join(unknown), ", ".join(sorted(_HEALTH_DEFAULTS))))
-    result = dict(_HEALTH_DEFAULTS, **health)
-    result["enabled"] = _boolean(where + ".enabled", result.get("enabled", True))
-    result["path"] = str(result["path"])
+        _fail(where, "must be false or a mapping with keys %s" % ", ".join(_MAPPING_SPECS["health"]))
+    result = _validated(where, _MAPPING_SPECS["health"], health)
     if not _HEALTH_PATH.match(result["path"]):
         _fail(where + ".path", "must be a URL path starting with '/', got %r" % result["path"])
-    codes = result["status_codes"] if isinstance(result["status_codes"], list) else [result["status_codes"]]
-    result["status_codes"] = [_integer(where + ".status_codes", code, 100, 599) for code in codes]
-    result["body_regex"] = str(result["body_regex"] or "")
+    result["status_codes"] = [_integer(where + ".status_codes", code, 100, 599) for code in result["status_codes"]]
     try:
         re.compile(result["body_regex"])
     except re.error as problem:

@@ -70,7 +70,7 @@ def test_one_app_must_look_the_same_on_every_node(second, message):
 
 
 def test_a_bad_spec_on_any_node_is_refused_naming_the_key():
-    with pytest.raises(AnsibleFilterError, match=r"wsgi_apps\[0\] \(hello\)\.workers: must be a whole number"):
+    with pytest.raises(AnsibleFilterError, match=r"wsgi_apps\[0\] \(hello\)\.workers: argument 'workers' is of type str"):
         lb_backends(["a"], {"a": {"wsgi_apps": [app(workers="many")]}})
 
 
