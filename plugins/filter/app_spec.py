@@ -95,6 +95,8 @@ _DERIVED_SUBKEYS = {"source": ("url", "format", "file"), "django": ("static_root
 SERVERS = tuple(KEYS["server"]["choices"])
 # The roles that run an app server's process (each a role of that name).
 PROCESS_MANAGERS = tuple(KEYS["process_manager"]["choices"])
+# What stands in front of the app servers of a host (each a role of that name).
+FRONT_ENDS = tuple(KEYS["front_end"]["choices"])
 # How long browsers may keep a static file (nginx `expires`), unless the entry says.
 STATIC_EXPIRES = KEYS["static"]["suboptions"]["expires"]["default"]
 SOURCE_TYPES = tuple(KEYS["source"]["suboptions"]["type"]["choices"])
@@ -914,6 +916,14 @@ def _collisions(specs, http_port):
         where[spec["name"]] = label
 
     front_end_clashes(specs, where)
+
+    first_of = {}
+    for spec in specs:
+        if spec["nginx"]:
+            first_of.setdefault(spec["front_end"], where[spec["name"]])
+    if len(first_of) > 1:
+        _fail("wsgi_apps", "%s; the apps of a host behind a front end share one: give them the same front_end"
+              % " but ".join("%s names front_end %s" % (label, name) for name, label in first_of.items()))
 
     # Every TCP address something listens on: nginx, each app server, uWSGI's stats servers.
     taken = []

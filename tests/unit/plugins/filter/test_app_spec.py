@@ -7,6 +7,7 @@ import copy
 import pytest
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.pyops.wsgi.plugins.filter import app_spec
 from ansible_collections.pyops.wsgi.plugins.filter.app_spec import (
     KEYS, FilterModule, app_folders, app_specs, normalized, redacted)
 
@@ -343,6 +344,18 @@ def test_unknown_or_derived_suboptions_are_refused(overrides, message):
     with pytest.raises(AnsibleFilterError) as raised:
         app_specs([app(**overrides)])
     assert message in str(raised.value)
+
+
+def test_the_apps_of_a_host_behind_a_front_end_share_one(monkeypatch):
+    # One front end exists today; a second choice, as the next one will add, is refused beside the first.
+    monkeypatch.setitem(app_spec._ARGUMENT_SPEC["front_end"], "choices", ["nginx", "apache"])
+    apps = [app(server_names=["a.example"]), app(name="two", front_end="apache", server_names=["b.example"])]
+    with pytest.raises(AnsibleFilterError, match=r"^wsgi_apps: wsgi_apps\[0\] \(hello\) names front_end nginx but "
+                       r"wsgi_apps\[1\] \(two\) names front_end apache; the apps of a host behind a front end share one"):
+        app_specs(apps)
+    # An app in front of nothing does not count.
+    apps[1]["nginx"] = False
+    assert [spec["front_end"] for spec in app_specs(apps)] == ["nginx", "apache"]
 
 
 def test_a_controller_path_expands_the_home_folder(monkeypatch):

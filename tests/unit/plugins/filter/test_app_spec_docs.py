@@ -52,6 +52,7 @@ def test_each_documented_default_is_the_readmes(key):
 def test_the_documented_choices_are_the_filters():
     assert KEYS["server"]["choices"] == list(app_spec.SERVERS)
     assert KEYS["process_manager"]["choices"] == list(app_spec.PROCESS_MANAGERS)
+    assert KEYS["front_end"]["choices"] == list(app_spec.FRONT_ENDS)
     assert KEYS["worker_class"]["choices"] == list(app_spec.GUNICORN_WORKER_CLASSES)
     assert set(KEYS["protocol"]["choices"]) == {protocol for protocols in app_spec.PROTOCOLS.values()
                                                 for protocol in protocols}
