@@ -41,8 +41,9 @@ def run_deploy(tmp_path, apps, extra_vars=None, options=(), playbook="deploy.yml
     ("apps", "message"),
     [
         ([dict(GOOD, name="Bad Name")], "wsgi_apps[0] (Bad Name).name: 'Bad Name' is not a valid unix user name"),
-        ([dict(GOOD, server="waitress")], "wsgi_apps[0] (hello).server: must be one of gunicorn"),
-        ([dict(GOOD, workers="lots")], "wsgi_apps[0] (hello).workers: must be a whole number"),
+        ([dict(GOOD, server="waitress")], "wsgi_apps[0] (hello).server: value of server must be one of: gunicorn, uwsgi, got: waitress"),
+        ([dict(GOOD, workers="lots")],
+         "wsgi_apps[0] (hello).workers: argument 'workers' is of type str and we were unable to convert to int"),
         ([{"source": GOOD["source"], "entry": "a:b"}], "wsgi_apps[0].name: is required"),
         # Derived keys are the play's to work out, not the inventory's.
         ([dict(GOOD, socket="/tmp/x.sock")],
@@ -62,7 +63,7 @@ def test_bad_spec_stops_before_any_change(tmp_path, apps, message):
 @pytest.mark.parametrize("options", [("--tags", "nginx"), ("--tags", "health"), ("--skip-tags", "build")])
 def test_a_bad_spec_stops_a_tagged_deploy_too(tmp_path, options):
     result = run_deploy(tmp_path, [dict(GOOD, workers="lots")], options=options)
-    assert_stopped_before_any_change(result, "wsgi_apps[0] (hello).workers: must be a whole number")
+    assert_stopped_before_any_change(result, "wsgi_apps[0] (hello).workers: argument 'workers' is of type str")
 
 
 # README "Tags": each play's task tags, the deploy's spec checks, lock and going back `always`
