@@ -179,6 +179,17 @@ def _integer(where, value, minimum, maximum):
     return value
 
 
+def _plain(value):
+    """value with its mappings and lists made plain ones. ansible-core (2.19 on) hands a filter lazily templated
+    containers, which render each item as it is read; the validator's deep copy of one would copy its templating
+    state with it, and a copy of the filter loader from there fails to load any filter."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
 def _typed(where, app):
     """The keys of app a user writes, each checked and converted by ansible-core's argument spec validation
     against the documentation (type, choices, suboptions: their types, required ones, unknown ones, defaults).
@@ -187,7 +198,7 @@ def _typed(where, app):
     (false, true or a mapping) are their functions' to check against _MAPPING_SPECS."""
     result = {}
     for key in sorted(_INPUT_KEYS & set(app)):
-        value = app[key]
+        value = _plain(app[key])
         if value is None:
             continue
         if KEYS[key]["type"] == "list" and isinstance(value, str):
