@@ -227,10 +227,10 @@ def _boolean(where, value):
     """Django's switch, which may also be a mapping: true, false or their words."""
     if isinstance(value, bool):
         return value
-    text = str(value).lower()
-    if text in ("yes", "true", "1", "on"):
+    word = str(value).lower()
+    if word in ("yes", "true", "1", "on"):
         return True
-    if text in ("no", "false", "0", "off"):
+    if word in ("no", "false", "0", "off"):
         return False
     _fail(where, "must be true or false, got %r" % (value,))
     return False  # not reached
