@@ -25,11 +25,12 @@ FIELDS = {
     "reload": {"type": "str"},
     "server_packages": {"type": "list", "elements": "str"},
     "build_packages": {"type": "list", "elements": "str"},
+    "interface": {"type": "raw"},
 }
 EMPTY = {
     "release": None, "running": None, "path": None, "venv": "", "built": False, "code_changed": False,
     "changed": False, "venv_installed": False, "switched": False, "venv_changed": False, "taken_out": False, "reload": "none",
-    "server_packages": [], "build_packages": [], "files": [],
+    "server_packages": [], "build_packages": [], "interface": None, "files": [],
 }
 ARGUMENTS = {
     "app": {"type": "str"},

@@ -23,6 +23,7 @@ from ansible.module_utils.common.yaml import yaml_load
 from ansible_collections.pyops.wsgi.plugins.module_utils.uwsgi_options import check_options
 from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_address import is_wildcard, local_host, split_tcp
 from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_entry import EntryError, parse_entry
+from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_interface import interfaces_of, servers_text
 
 # What Debian's adduser accepts for a system user, kept to 32 characters.
 _UNIX_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}\Z")
@@ -121,7 +122,8 @@ CONFIG_ROOT = "/etc/pyops-wsgi"
 
 # Keys a user may write, with their defaults (those the documentation leaves to the rest of the spec are
 # settled in _one). Derived keys are never read back.
-_DEFAULTS = dict(_defaults(KEYS), entry="", protocol=None, max_requests_jitter=0, health={})
+_DEFAULTS = dict(_defaults(KEYS), entry="", protocol=None, max_requests_jitter=0, health={}, interface=None,
+                 worker_class=None)
 # The range of each number in a spec: beyond these no server works (Gunicorn's
 # workers crash-loop on an OverflowError past a timeout of about 2**31 ms).
 LIMITS = {
@@ -147,7 +149,7 @@ HSTS_MAX = 63072000
 # for the header nginx adds only when the app answered (see the health role).
 _INPUT_KEYS = frozenset(_DEFAULTS) | {"name", "source"}
 # Keys whose null means what their default means (a normalized spec has tls: null).
-_NULLABLE_KEYS = frozenset(("tls",))
+_NULLABLE_KEYS = frozenset(("tls", "interface", "worker_class"))
 # The key of a normalized spec that says what it was normalized for.
 NORMALIZED = "normalized"
 # Each derived key, and the input key(s) that decide it: a raw spec may not set them.
@@ -574,6 +576,7 @@ def _code(where, spec):
 def _serving(where, spec, app, cpu_count):
     """The app server and its process: server, process manager, concurrency, limits, protocol, addresses."""
     server = spec["server"]
+    _interface(where, spec)
     cpus = _integer("cpu_count", cpu_count, 1, 4096)
     auto_workers, auto_threads = _auto_concurrency(server, spec["worker_class"], cpus)
     spec["workers"] = _integer(where + ".workers", spec["workers"], *LIMITS["workers"]) or auto_workers
@@ -602,6 +605,28 @@ def _serving(where, spec, app, cpu_count):
     if options and server != "uwsgi":
         _fail(where + ".uwsgi_options", "only apply with server: uwsgi")
     spec["uwsgi_options"] = options
+
+
+def _interface(where, spec):
+    """WSGI or ASGI: as given, or as the server or Gunicorn's worker class implies; None leaves it to the code
+    (found on the host, then the worker class follows it). A server, or a worker class, that cannot call it is refused."""
+    server, interface, worker_class = spec["server"], spec["interface"], spec["worker_class"]
+    if server == "gunicorn" and worker_class:
+        implied = "asgi" if worker_class == "asgi" else "wsgi"
+        if interface and interface != implied:
+            _fail(where + ".worker_class", "%s calls %s apps, and interface is %s: use %s, or leave worker_class out"
+                  % (worker_class, implied.upper(), interface,
+                     "worker_class asgi" if interface == "asgi" else "a WSGI worker class such as sync or gthread"))
+        interface = implied
+    served = interfaces_of(server)
+    if interface and interface not in served:
+        _fail(where + ".interface", "server %s does not run %s apps; servers that do: %s"
+              % (server, interface.upper(), servers_text(interface)))
+    if not interface and len(served) == 1:
+        interface = served[0]
+    if server == "gunicorn" and interface:
+        spec["worker_class"] = worker_class or ("asgi" if interface == "asgi" else "sync")
+    spec["interface"] = interface
 
 
 def _release(where, spec):
@@ -755,6 +780,8 @@ def _auto_concurrency(server, worker_class, cpus):
         return cpus, 4
     if worker_class == "gthread":
         return cpus, 4
+    if worker_class == "asgi":
+        return cpus, 1
     return 2 * cpus + 1, 1
 
 
@@ -765,7 +792,7 @@ def _upstream_keepalive(spec):
     or http11-socket) would hold one of its cores."""
     if spec["server"] != "gunicorn" or PASS_DIRECTIVES[spec["protocol"]] != "proxy_pass" or not spec["keepalive"]:
         return 0
-    if spec["worker_class"] == "sync" and spec["threads"] == 1:
+    if spec["worker_class"] in (None, "sync") and spec["threads"] == 1:
         return 0
     return 16
 

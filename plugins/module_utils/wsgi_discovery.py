@@ -1,11 +1,14 @@
 # Copyright: pyops.wsgi contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Find a WSGI app's entry point in its source, without importing it.
+"""Find a web app's entry point and interface (WSGI or ASGI) in its source, without importing it.
 
-The rules are Flask's CLI rules (a FLASK_APP-style hint, else wsgi.py then app.py;
-in a module `app`, `application`, a single Flask instance, then `create_app` or
-`make_app`) preceded by Django's (manage.py -> DJANGO_SETTINGS_MODULE ->
-WSGI_APPLICATION). Source is read with `ast`; nothing is executed.
+The rules are Flask's CLI rules (a FLASK_APP-style hint, else wsgi.py, app.py, then
+FastAPI's main.py and asgi.py;
+in a module `app`, `application`, a single app instance (Flask, FastAPI, ...), then
+`create_app` or `make_app`) preceded by Django's (manage.py -> DJANGO_SETTINGS_MODULE
+-> WSGI_APPLICATION, or for ASGI, ASGI_APPLICATION or the project's asgi.py). The
+interface is what the object found is built by (see wsgi_interface), or None when the
+source does not tell. Source is read with `ast`; nothing is executed.
 Standard library only; runs on Python 3.9.
 """
 
@@ -15,11 +18,16 @@ import ast
 import os
 
 from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_entry import EntryError, parse_entry
+from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_interface import (
+    FRAMEWORK_CLASSES, built_by, of_factory, of_function,
+)
 
-_FILES = ("wsgi.py", "app.py")
+_FILES = ("wsgi.py", "app.py", "main.py", "asgi.py")
 _NAMES = ("app", "application")
 _FACTORIES = ("create_app", "make_app")
 _SETTINGS = "DJANGO_SETTINGS_MODULE"
+# The frameworks told by their imports, first match wins (FastAPI's apps import Starlette too).
+FRAMEWORKS = ("django", "flask", "fastapi", "quart", "litestar", "sanic", "starlette", "bottle")
 
 
 class DiscoveryError(ValueError):
@@ -30,15 +38,16 @@ class ModuleNotInCode(DiscoveryError):
     """The module is not a file under the app's directory (it may be installed in the venv)."""
 
 
-def discover(app_dir, hint=None, settings_module=None):
-    """The entry point of the app in app_dir, as a dict (see wsgi_app_info's RETURN)."""
+def discover(app_dir, hint=None, settings_module=None, interface=None):
+    """The entry point of the app in app_dir, as a dict (see wsgi_app_info's RETURN); `interface`, when
+    given, picks a Django project's ASGI or WSGI application."""
     app_dir = os.path.abspath(app_dir)
     if not os.path.isdir(app_dir):
         raise DiscoveryError("%s is not a directory" % app_dir)
     if hint:
         return _finish(app_dir, _from_hint(app_dir, str(hint).strip()))
     if os.path.isfile(os.path.join(app_dir, "manage.py")) or settings_module:
-        found = _django(app_dir, settings_module)
+        found = _django(app_dir, settings_module, interface)
         if found:
             return _finish(app_dir, found)
     for name in _FILES:
@@ -56,7 +65,7 @@ def from_hint_only(app_dir, hint):
         found = parse_entry(str(hint).strip(), default_callable="app")
     except EntryError as error:
         raise DiscoveryError("hint %r: %s" % (hint, error))
-    found.update(pythonpath=os.path.abspath(app_dir), file=None, framework="wsgi",
+    found.update(pythonpath=os.path.abspath(app_dir), file=None, framework="wsgi", interface=None,
                  rule="hint %r (not in the app's code; checked by importing it)" % hint)
     return _finish(os.path.abspath(app_dir), found)
 
@@ -109,7 +118,8 @@ def _from_hint(app_dir, hint):
         raise DiscoveryError("hint %r: %s defines no top-level name %r (it defines: %s)"
                              % (hint, _relative(app_dir, path), first, ", ".join(sorted(names)) or "nothing"))
     parsed.update(pythonpath=pythonpath, file=path, rule="hint %r" % hint,
-                  framework=_framework(pythonpath, path, tree))
+                  framework=_framework(pythonpath, path, tree),
+                  interface=None if "." in parsed["callable"] else _interface(tree, first, parsed["call"]))
     return parsed
 
 
@@ -134,7 +144,7 @@ def _module_from_path(app_dir, where, hint):
 # --- inside one module -----------------------------------------------------
 
 def _in_module(pythonpath, module, rule, app_dir=None):
-    """Flask's order inside a module: app, application, a single Flask instance, then factories."""
+    """Flask's order inside a module: app, application, a single app instance, then factories."""
     path = _module_file(pythonpath, module, rule)
     tree = _parse(path)
     names, _star = _bound_names(tree)
@@ -144,22 +154,25 @@ def _in_module(pythonpath, module, rule, app_dir=None):
             found.update(callable=name, call=False, rule="%s: the name %r" % (rule, name))
             break
     else:
-        instances = _flask_instances(tree)
+        instances = _app_instances(tree)
         factories = [name for name in _FACTORIES if name in names]
         if len(instances) == 1:
-            found.update(callable=instances[0], call=False, rule="%s: the only Flask instance" % rule)
+            found.update(callable=instances[0][0], call=False, rule="%s: the only %s instance" % (rule, instances[0][1]))
         elif len(instances) > 1:
-            raise DiscoveryError("%s: %s has several Flask instances (%s); name one in the hint, as %s:NAME"
-                                 % (rule, _relative(app_dir or pythonpath, path), ", ".join(instances), module))
+            raise DiscoveryError("%s: %s has several app instances (%s); name one in the hint, as %s:NAME"
+                                 % (rule, _relative(app_dir or pythonpath, path),
+                                    ", ".join("%s (%s)" % instance for instance in instances), module))
         elif factories:
             _check_factory(tree, factories[0], rule, module)
             found.update(callable=factories[0], call=True, rule="%s: the factory %s()" % (rule, factories[0]))
         else:
             raise DiscoveryError(
-                "%s: %s has none of the names %s, no Flask instance and no factory %s; "
+                "%s: %s has none of the names %s, no app instance (%s) and no factory %s; "
                 "name the callable in the hint, as %s:NAME"
-                % (rule, _relative(app_dir or pythonpath, path), ", ".join(_NAMES), " or ".join(_FACTORIES), module))
+                % (rule, _relative(app_dir or pythonpath, path), ", ".join(_NAMES), ", ".join(FRAMEWORK_CLASSES),
+                   " or ".join(_FACTORIES), module))
     found["framework"] = _framework(pythonpath, path, tree)
+    found["interface"] = _interface(tree, found["callable"], found["call"])
     return found
 
 
@@ -176,13 +189,32 @@ def _check_factory(tree, name, rule, module):
                     % (rule, name, ", ".join(arg.arg for arg in required), module, name))
 
 
-def _flask_instances(tree):
-    """Top-level names assigned a Flask(...) call."""
-    names = []
+def _app_instances(tree):
+    """Top-level names assigned an app class's instance, such as Flask(...) or FastAPI(...): (name, class)."""
+    found = []
     for node in tree.body:
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and _called_name(node.value) == "Flask":
-            names += [target.id for target in node.targets if isinstance(target, ast.Name)]
-    return names
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) \
+                and _called_name(node.value) in FRAMEWORK_CLASSES:
+            found += [(target.id, _called_name(node.value)) for target in node.targets if isinstance(target, ast.Name)]
+    return found
+
+
+def _interface(tree, name, call):
+    """What the source tells of the interface of the top-level `name`: the class or function that
+    builds it, its own signature, or for a factory (`call`) the app class it calls; None when it does
+    not tell. The last definition of the name wins, as when the module runs."""
+    interface = None
+    pending = list(tree.body)
+    while pending:
+        node = pending.pop(0)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            interface = of_factory(node) if call else of_function(node)
+        elif isinstance(node, ast.Assign) and not call and any(
+                isinstance(target, ast.Name) and target.id == name for target in node.targets):
+            interface = built_by(_called_name(node.value)) if isinstance(node.value, ast.Call) else None
+        elif isinstance(node, (ast.If, ast.Try)):
+            pending[:0] = node.body
+    return interface
 
 
 def _called_name(call):
@@ -220,7 +252,7 @@ def _bound_names(tree):
 
 
 def _framework(pythonpath, path, tree):
-    """flask or django when the module, or a local module it imports from, imports one."""
+    """The framework (FRAMEWORKS) the module, or a local module it imports from, imports; else wsgi."""
     trees = [tree]
     for node in tree.body:
         if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
@@ -229,7 +261,7 @@ def _framework(pythonpath, path, tree):
                 trees.append(_parse(local))
     for candidate in trees:
         imported = _imported_modules(candidate)
-        for framework in ("django", "flask"):
+        for framework in FRAMEWORKS:
             if framework in imported:
                 return framework
     return "wsgi"
@@ -247,7 +279,7 @@ def _imported_modules(tree):
 
 # --- Django ----------------------------------------------------------------
 
-def _django(app_dir, settings_module):
+def _django(app_dir, settings_module, interface):
     rule = "Django"
     if settings_module:
         rule = "Django (%s=%s from the environment)" % (_SETTINGS, settings_module)
@@ -260,21 +292,23 @@ def _django(app_dir, settings_module):
             return None
         rule = "Django (manage.py sets %s=%s)" % (_SETTINGS, settings_module)
     settings = _module_file(app_dir, settings_module, rule)
-    target = _wsgi_application(app_dir, settings, set())
+    kind = "asgi" if interface == "asgi" else "wsgi"
+    setting = kind.upper() + "_APPLICATION"
+    target = _setting(app_dir, settings, setting, set())
     if target:
-        where = "WSGI_APPLICATION=%s" % target
+        where = "%s=%s" % (setting, target)
         module, _sep, name = target.rpartition(".")
     else:
-        module, name = settings_module.rpartition(".")[0] + ".wsgi", "application"
-        where = "no WSGI_APPLICATION, Django's default %s.%s" % (module, name)
+        module, name = settings_module.rpartition(".")[0] + "." + kind, "application"
+        where = "no %s, Django's default %s.%s" % (setting, module, name)
     if not module:
-        raise DiscoveryError("%s: WSGI_APPLICATION %r is not module.name" % (rule, target))
+        raise DiscoveryError("%s: %s %r is not module.name" % (rule, setting, target))
     path = _module_file(app_dir, module, "%s, %s" % (rule, where))
     names, star = _bound_names(_parse(path))
     if name not in names and not star:
         raise DiscoveryError("%s, %s: %s defines no top-level name %r" % (rule, where, _relative(app_dir, path), name))
     return dict(module=module, callable=name, call=False, args=[], kwargs={}, pythonpath=app_dir, file=path,
-                rule="%s, %s" % (rule, where), framework="django", settings_module=settings_module)
+                rule="%s, %s" % (rule, where), framework="django", settings_module=settings_module, interface=kind)
 
 
 def _manage_settings(tree):
@@ -291,14 +325,14 @@ def _manage_settings(tree):
     return None
 
 
-def _wsgi_application(app_dir, path, seen):
-    """WSGI_APPLICATION in a settings file, following `from x import *` (split settings)."""
+def _setting(app_dir, path, setting, seen):
+    """WSGI_APPLICATION or ASGI_APPLICATION in a settings file, following `from x import *` (split settings)."""
     if path in seen:
         return None
     seen.add(path)
     tree = _parse(path)
     for node in reversed(tree.body):
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "WSGI_APPLICATION"
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == setting
                                                 for t in node.targets):
             return _string(node.value)
     package = _package_of(app_dir, path)
@@ -311,7 +345,7 @@ def _wsgi_application(app_dir, path, seen):
             else:
                 module = node.module
             other = _find_module_file(app_dir, module)
-            found = other and _wsgi_application(app_dir, other, seen)
+            found = other and _setting(app_dir, other, setting, seen)
             if found:
                 return found
     return None

@@ -6,21 +6,27 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: wsgi_app_info
-short_description: Find a Python web app's WSGI entry point, and optionally import it to confirm
+short_description: Find a Python web app's entry point and interface (WSGI or ASGI), and optionally import it to confirm
 version_added: "1.0.0"
 description:
-  - Reads the app's source on the target and finds its WSGI entry point the way Flask's command line does,
-    after Django's rules. The source is parsed, never run, unless O(python) is given.
+  - Reads the app's source on the target and finds its entry point the way Flask's command line does,
+    after Django's rules, and its interface, WSGI or ASGI. The source is parsed, never run, unless O(python) is given.
   - With O(hint) (or C(FLASK_APP) in O(environment_file)) in Flask's syntax, C([path/]module[.py][:name]) or
     C(module:factory(args)) with literal arguments only.
   - Without a hint, Django first (C(manage.py) names C(DJANGO_SETTINGS_MODULE), or O(environment_file) does; the
-    settings, following C(from ... import *), give C(WSGI_APPLICATION)), then C(wsgi.py), then C(app.py).
-  - Inside a module, the names C(app) then C(application), then a single C(Flask(...)) instance, then
-    the factories C(create_app) and C(make_app), which must then take no required argument.
+    settings, following C(from ... import *), give C(WSGI_APPLICATION), or C(ASGI_APPLICATION) for O(interface=asgi)),
+    then C(wsgi.py), C(app.py), C(main.py), C(asgi.py).
+  - Inside a module, the names C(app) then C(application), then a single app instance (C(Flask(...)), C(FastAPI(...)),
+    C(Starlette), C(Quart), C(Litestar), C(Sanic), C(Bottle)), then the factories C(create_app) and C(make_app), which
+    must then take no required argument.
+  - The interface is what the source says builds the object found - an app class above, Django's
+    C(get_wsgi_application()) or C(get_asgi_application()), C(def app(environ, start_response)) or
+    C(async def app(scope, receive, send)), or the one kind of app class a factory calls - or what the import finds.
   - When the hint names a module that is not in O(path) and O(python) is given, the import alone
     checks it (the module may be installed in the venv).
   - With O(python), imports the app with that interpreter (the app's venv) in a child process, calls
-    the factory, and checks that the result takes C((environ, start_response)).
+    the factory, and checks that the result takes C((environ, start_response)) (WSGI) or is a coroutine function
+    of C((scope, receive, send)) (ASGI), and that this is O(interface) when given.
   - On failure the message names the rule that failed and what it found.
 options:
   path:
@@ -55,6 +61,14 @@ options:
       - With O(python), seconds the import may take.
     type: int
     default: 60
+  interface:
+    description:
+      - The interface the app's server is to call. A Django project's C(ASGI_APPLICATION) (or its C(asgi.py)) is
+        found for V(asgi), its C(WSGI_APPLICATION) otherwise.
+      - An app whose source or import shows the other interface fails the module, naming the interface found and
+        the servers that run it.
+    type: str
+    choices: [wsgi, asgi]
 extends_documentation_fragment:
   - pyops.wsgi.attributes.read_only
 notes:
@@ -108,7 +122,8 @@ kwargs:
   type: dict
   sample: {}
 framework:
-  description: V(flask), V(django) or V(wsgi) (anything else), from the imports, or the app's type when imported.
+  description: The framework the code imports - V(flask), V(django), V(fastapi), V(quart), V(litestar), V(sanic),
+    V(starlette), V(bottle) - or V(wsgi) (anything else), from the imports, or the app's type when imported.
   returned: always
   type: str
   sample: flask
@@ -147,18 +162,27 @@ uwsgi:
   returned: always
   type: str
   sample: hello:create_app()
+interface:
+  description: V(wsgi) or V(asgi) - the app's interface as the import found it, else as its source shows it; null
+    when neither tells (no import, and a source that does not say).
+  returned: always
+  type: str
+  sample: asgi
 imported:
   description: With O(python), what the import built; null otherwise.
   returned: always
   type: dict
   contains:
     type:
-      description: Qualified type name of the WSGI callable.
+      description: Qualified type name of the app callable.
+      type: str
+    interface:
+      description: V(wsgi) or V(asgi), by the callable's signature.
       type: str
     python:
       description: Version of the Python that imported it.
       type: str
-  sample: {"type": "flask.app.Flask", "python": "3.11.2"}
+  sample: {"type": "flask.app.Flask", "python": "3.11.2", "interface": "wsgi"}
 """
 
 import json
@@ -167,13 +191,14 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_discovery import (
-    DiscoveryError, ModuleNotInCode, discover, from_hint_only,
+    FRAMEWORKS, DiscoveryError, ModuleNotInCode, discover, from_hint_only,
 )
 from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_environment import read_environment
+from ansible_collections.pyops.wsgi.plugins.module_utils.wsgi_interface import INTERFACES, servers_text
 
 _MARK = "PYOPS_WSGI_APP_INFO "
 
-# Run by the app's Python: import the module, build the app, check it is a WSGI callable.
+# Run by the app's Python: import the module, build the app, tell WSGI from ASGI by its signature.
 # An entry names the app's own code: its module comes from the app's folder or the venv's
 # site-packages (never the standard library), and a factory it calls is a Python function
 # or class of such a module, so that `os:system('id')` runs nothing.
@@ -211,16 +236,29 @@ if spec["call"]:
                % (spec["callable"], getattr(function, "__module__", "?")))
     target = target(*spec["args"], **spec["kwargs"])
 kind = type(target)
-found = {"type": "%s.%s" % (kind.__module__, kind.__qualname__), "python": sys.version.split()[0]}
+found = {"type": "%s.%s" % (kind.__module__, kind.__qualname__), "python": sys.version.split()[0], "interface": None}
+def takes(count):
+    try:
+        inspect.signature(target).bind(*[None] * count)
+    except TypeError:
+        return False
+    except ValueError:
+        return None  # no signature to read (a builtin): no telling
+    return True
 if not callable(target):
     found["problem"] = "is not callable"
 else:
-    try:
-        inspect.signature(target).bind(None, None)
-    except TypeError:
-        found["problem"] = "cannot be called with (environ, start_response)"
-    except ValueError:
-        pass
+    method = target if inspect.isroutine(target) else getattr(target, "__call__", None)
+    coroutine = inspect.iscoroutinefunction(method) or inspect.iscoroutinefunction(target)
+    wsgi, asgi = takes(2), takes(3)
+    if coroutine and asgi is not False:
+        found["interface"] = "asgi"
+    elif wsgi:
+        found["interface"] = "wsgi" if not asgi or spec["interface"] != "asgi" else "asgi"
+    elif asgi:
+        found["interface"] = "asgi"
+    elif wsgi is not None:
+        found["problem"] = "cannot be called with (environ, start_response) or (scope, receive, send)"
 sys.stdout.write("\n" + MARK + json.dumps(found) + "\n")
 """.replace("MARK", repr(_MARK))
 
@@ -234,6 +272,7 @@ def import_app(module, found, params, environment):
     if params["run_as"]:
         command += [module.get_bin_path("runuser", required=True), "-u", params["run_as"], "--"]
     spec = dict((key, found[key]) for key in ("pythonpath", "module", "callable", "call", "args", "kwargs"))
+    spec["interface"] = params["interface"]
     command += [python, "-c", _IMPORT_SCRIPT, json.dumps(spec)]
     environment = dict((str(key), str(value)) for key, value in environment.items())
     environment["PYTHONDONTWRITEBYTECODE"] = "1"
@@ -252,9 +291,20 @@ def import_app(module, found, params, environment):
         module.fail_json(msg="%s: refused: %s" % (where, imported["refused"]), **found)
     problem = imported.pop("problem", None)
     if problem:
-        module.fail_json(msg="%s: the object built (%s) %s; it is not a WSGI app" % (where, imported["type"], problem),
+        module.fail_json(msg="%s: the object built (%s) %s; it is not a WSGI or ASGI app" % (where, imported["type"], problem),
                          **found)
+    _check_interface(module, "%s: the object built (%s)" % (where, imported["type"]), imported["interface"], found)
     return imported
+
+
+def _check_interface(module, what, interface, found):
+    """Fail when the app is not of the interface its server is to call."""
+    wanted = module.params["interface"]
+    if wanted and interface and interface != wanted:
+        module.fail_json(msg="%s is %s %s app, but its server is to call it as %s: set interface: %s, with a server "
+                             "that runs %s apps (%s)" % (what, "an" if interface == "asgi" else "a", interface.upper(),
+                                                         wanted.upper(), interface, interface.upper(),
+                                                         servers_text(interface)), **found)
 
 
 def main():
@@ -266,6 +316,7 @@ def main():
             python=dict(type="path"),
             run_as=dict(type="str"),
             timeout=dict(type="int", default=60),
+            interface=dict(type="str", choices=list(INTERFACES)),
         ),
         required_by=dict(run_as="python"),
         supports_check_mode=True,
@@ -282,19 +333,22 @@ def main():
     hint = params["hint"] or environment.get("FLASK_APP")
     try:
         try:
-            found = discover(params["path"], hint, environment.get("DJANGO_SETTINGS_MODULE"))
+            found = discover(params["path"], hint, environment.get("DJANGO_SETTINGS_MODULE"), params["interface"])
         except ModuleNotInCode:
             if not (hint and params["python"] and os.path.isdir(params["path"])):
                 raise
             found = from_hint_only(params["path"], hint)
     except DiscoveryError as error:
-        module.fail_json(msg="no WSGI entry point found: %s" % error)
+        module.fail_json(msg="no entry point found: %s" % error)
     found["imported"] = None
     if params["python"]:
         found["imported"] = import_app(module, found, params, environment)
+        found["interface"] = found["imported"]["interface"] or found["interface"]
         top = found["imported"]["type"].split(".")[0]
-        if top in ("flask", "django"):
+        if top in FRAMEWORKS:
             found["framework"] = top
+    else:
+        _check_interface(module, "%s (rule: %s)" % (found["gunicorn"], found["rule"]), found["interface"], found)
     module.exit_json(changed=False, **found)
 
 

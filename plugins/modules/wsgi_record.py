@@ -20,7 +20,8 @@ description:
     (something was installed into its venv), C(switched) (C(current) moved, forward or back), C(venv_changed)
     (the release now running has another venv than the one before), C(taken_out) (a first release that
     failed, stopped), C(reload) (how the app server took the change, for the summary), C(server_packages)
-    (what the app server needs in the venv), C(build_packages) (Debian packages that installing it needs)
+    (what the app server needs in the venv), C(build_packages) (Debian packages that installing it needs),
+    C(interface) (V(wsgi) or V(asgi), the spec's or the one found in the code; V(null) until the build has read it)
     and C(files) (the app's files this deploy changed, with the copies of what was there before).
   - Fields not given keep their value; a record not written yet starts from empty values.
 options:
@@ -105,6 +106,7 @@ record:
       reload: graceful reload (HUP)
       server_packages: [gunicorn==27.0.1]
       build_packages: []
+      interface: wsgi
       files:
         - app: shop
           dest: /etc/pyops-wsgi/shop/app.env

@@ -53,6 +53,12 @@ def run_deploy(tmp_path, apps, extra_vars=None, options=(), playbook="deploy.yml
          "server name 'shop.example' is claimed by both wsgi_apps[0] (hello) and wsgi_apps[1] (shop)"),
         ([dict(GOOD, bind="0.0.0.0:8000"), dict(GOOD, name="shop", server_names=["s"], bind="127.0.0.1:8000")],
          "wsgi_apps[1] (shop).bind 127.0.0.1:8000 collides with wsgi_apps[0] (hello).bind 0.0.0.0:8000"),
+        # An interface the server cannot call, said in the spec.
+        ([dict(GOOD, server="uwsgi", interface="asgi")],
+         "wsgi_apps[0] (hello).interface: server uwsgi does not run ASGI apps; servers that do: gunicorn with "
+         "worker_class asgi"),
+        ([dict(GOOD, worker_class="gevent", interface="asgi")],
+         "wsgi_apps[0] (hello).worker_class: gevent calls WSGI apps, and interface is asgi: use worker_class asgi"),
     ],
 )
 def test_bad_spec_stops_before_any_change(tmp_path, apps, message):
@@ -115,7 +121,7 @@ def test_an_unsupported_host_stops_before_any_change(tmp_path, playbook, host, m
     assert_stopped_before_any_change(result, message)
 
 
-@pytest.mark.parametrize("setting", [{"protocol": "uwsgi"}, {"worker_class": "asgi"}])
+@pytest.mark.parametrize("setting", [{"protocol": "uwsgi"}, {"worker_class": "asgi"}, {"interface": "asgi"}])
 def test_what_gunicorn_23_lacks_stops_before_any_change(tmp_path, setting):
     """Gunicorn 23 (what Python 3.9 gets) has neither the uwsgi protocol nor the ASGI worker."""
     result = run_deploy(tmp_path, [GOOD, dict(GOOD, name="shop", server_names=["s"], **setting)],

@@ -88,6 +88,45 @@ def test_workers_and_threads_default_per_server(overrides, workers, threads):
 
 
 @pytest.mark.parametrize(
+    ("overrides", "interface", "worker_class", "workers"),
+    [
+        # Left to the code (found on the host), the worker class then follows it.
+        ({}, None, None, 5),
+        ({"interface": "asgi"}, "asgi", "asgi", 2),
+        ({"interface": "wsgi"}, "wsgi", "sync", 5),
+        ({"worker_class": "asgi"}, "asgi", "asgi", 2),
+        ({"worker_class": "gthread"}, "wsgi", "gthread", 2),
+        ({"worker_class": "asgi", "interface": "asgi"}, "asgi", "asgi", 2),
+        ({"interface": None}, None, None, 5),
+        ({"server": "uwsgi"}, "wsgi", None, 2),
+    ],
+)
+def test_the_interface_is_given_implied_or_left_to_the_code(overrides, interface, worker_class, workers):
+    (spec,) = app_specs([app(**overrides)], cpu_count=2)
+    assert (spec["interface"], spec["worker_class"], spec["workers"]) == (interface, worker_class, workers)
+    assert app_specs([spec], cpu_count=2) == [spec]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"server": "uwsgi", "interface": "asgi"},
+         "(hello).interface: server uwsgi does not run ASGI apps; servers that do: gunicorn with worker_class asgi"),
+        ({"worker_class": "gthread", "interface": "asgi"},
+         "(hello).worker_class: gthread calls WSGI apps, and interface is asgi: use worker_class asgi, or leave "
+         "worker_class out"),
+        ({"worker_class": "asgi", "interface": "wsgi"},
+         "(hello).worker_class: asgi calls ASGI apps, and interface is wsgi: use a WSGI worker class such as sync"),
+        ({"interface": "rsgi"}, "(hello).interface: value of interface must be one of: wsgi, asgi, got: rsgi"),
+    ],
+)
+def test_a_server_that_cannot_call_the_interface_is_refused(overrides, message):
+    with pytest.raises(AnsibleFilterError) as error:
+        app_specs([app(**overrides)], cpu_count=2)
+    assert message in str(error.value)
+
+
+@pytest.mark.parametrize(
     ("overrides", "keepalive"),
     [
         ({}, 0),

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from ansible_collections.pyops.wsgi.plugins.filter import app_spec
+from ansible_collections.pyops.wsgi.plugins.module_utils import wsgi_interface
 
 ROOT = pathlib.Path(__file__).resolve().parents[4]
 DOCS = yaml.safe_load((ROOT / "plugins" / "filter" / "app_specs.yml").read_text())["DOCUMENTATION"]
@@ -110,3 +111,9 @@ def test_every_documented_source_type_and_key_is_taken():
     for source in sources:
         assert set(source) <= set(KEYS["source"]["suboptions"])
         assert _normalized(source=source, entry="shop:app")["source"]["type"] == source["type"]
+
+
+def test_the_servers_of_each_interface_are_servers_of_the_spec():
+    servers = {server for servers in wsgi_interface.SERVERS.values() for server in servers}
+    assert servers == set(KEYS["server"]["choices"])
+    assert KEYS["interface"]["choices"] == list(wsgi_interface.SERVERS) == list(wsgi_interface.INTERFACES)

@@ -111,6 +111,48 @@ def test_entry_points_are_found(tmp_path, files, hint, settings, expected):
     assert found["app_dir"] == str(tmp_path)
 
 
+DJANGO_ASGI = DJANGO_WSGI.replace("wsgi", "asgi")
+
+
+@pytest.mark.parametrize(
+    ("files", "hint", "interface", "expected"),
+    [
+        # What builds the object: an app class, by name or as an attribute of its module.
+        ({"main.py": "from fastapi import FastAPI\napp = FastAPI()\n"}, None, None, ("main:app", "asgi")),
+        ({"app.py": "import starlette.applications as s\nweb = s.Starlette()\n"}, None, None, ("app:web", "asgi")),
+        ({"app.py": "from quart import Quart\napp = Quart(__name__)\n"}, None, None, ("app:app", "asgi")),
+        ({"app.py": "from litestar import Litestar\napp = Litestar([])\n"}, None, None, ("app:app", "asgi")),
+        ({"wsgi.py": "from flask import Flask\napp = Flask(__name__)\n"}, None, None, ("wsgi:app", "wsgi")),
+        # Its signature.
+        ({"app.py": "async def app(scope, receive, send):\n    pass\n"}, None, None, ("app:app", "asgi")),
+        ({"app.py": "def application(environ, start_response):\n    pass\n"}, None, None,
+         ("app:application", "wsgi")),
+        # The one kind of app class a factory calls.
+        ({"app.py": "from fastapi import FastAPI\ndef create_app():\n    api = FastAPI()\n    return api\n"}, None,
+         None, ("app:create_app()", "asgi")),
+        ({"wsgi.py": FLASK_FACTORY}, None, None, ("wsgi:create_app()", "wsgi")),
+        # The last definition wins, as when the module runs; a name from elsewhere does not tell.
+        ({"app.py": "from flask import Flask\napp = Flask('a')\nfrom fastapi import FastAPI\napp = FastAPI()\n"},
+         None, None, ("app:app", "asgi")),
+        ({"app.py": "from shop import app\n"}, None, None, ("app:app", None)),
+        ({"main.py": "from fastapi import FastAPI\napp = FastAPI()\n"}, "main:app", None, ("main:app", "asgi")),
+        # Django: asgi.py (or ASGI_APPLICATION) when the server calls ASGI apps, wsgi.py otherwise.
+        ({"manage.py": MANAGE, "mysite/__init__.py": "", "mysite/wsgi.py": DJANGO_WSGI, "mysite/asgi.py": DJANGO_ASGI,
+          "mysite/settings.py": "WSGI_APPLICATION = 'mysite.wsgi.application'\n"}, None, "asgi",
+         ("mysite.asgi:application", "asgi")),
+        ({"manage.py": MANAGE, "mysite/__init__.py": "", "mysite/wsgi.py": DJANGO_WSGI, "mysite/asgi.py": DJANGO_ASGI,
+          "mysite/live_asgi.py": DJANGO_ASGI,
+          "mysite/settings.py": "ASGI_APPLICATION = 'mysite.live_asgi.application'\n"}, None, "asgi",
+         ("mysite.live_asgi:application", "asgi")),
+        ({"manage.py": MANAGE, "mysite/__init__.py": "", "mysite/wsgi.py": DJANGO_WSGI, "mysite/asgi.py": DJANGO_ASGI,
+          "mysite/settings.py": "DEBUG = True\n"}, None, None, ("mysite.wsgi:application", "wsgi")),
+    ],
+)
+def test_the_interface_is_what_the_source_shows(tmp_path, files, hint, interface, expected):
+    found = discover(str(tree(tmp_path, files)), hint, None, interface)
+    assert (found["gunicorn"], found["interface"]) == expected
+
+
 @pytest.mark.parametrize(
     ("files", "hint", "gunicorn", "uwsgi"),
     [
@@ -137,9 +179,11 @@ def test_path_hint_sets_the_import_root(tmp_path):
     [
         ({}, None, None, "none of manage.py (Django), wsgi.py, app.py"),
         ({"wsgi.py": "x = 1\n"}, None, None,
-         "file wsgi.py: wsgi.py has none of the names app, application, no Flask instance and no factory"),
+         "file wsgi.py: wsgi.py has none of the names app, application, no app instance (Flask, Bottle, FastAPI"),
         ({"wsgi.py": "from flask import Flask\na = Flask('a')\nb = Flask('b')\n"}, None, None,
-         "several Flask instances (a, b)"),
+         "several app instances (a (Flask), b (Flask))"),
+        ({"main.py": "import fastapi, flask\napi = fastapi.FastAPI()\nweb = flask.Flask('w')\n"}, "main", None,
+         "several app instances (api (FastAPI), web (Flask))"),
         ({"wsgi.py": "def create_app(config, *, debug):\n    pass\n"}, None, None,
          "the factory create_app() needs the arguments config, debug"),
         ({"wsgi.py": "app = (\n"}, None, None, "is not valid Python"),

@@ -61,7 +61,9 @@ def test_import_with_the_apps_python_builds_a_wsgi_callable(tmp_path):
     failed, result = run_module("wsgi_app_info", path=str(tmp_path), python=sys.executable,
                                 environment_file=str(tmp_path / "app.env"))
     assert not failed, result
-    assert result["imported"] == {"type": "builtins.function", "python": "%d.%d.%d" % sys.version_info[:3]}
+    assert result["imported"] == {"type": "builtins.function", "python": "%d.%d.%d" % sys.version_info[:3],
+                                  "interface": "wsgi"}
+    assert result["interface"] == "wsgi"
     assert result["rule"] == "file wsgi.py: the factory create_app()"
     assert not list(tmp_path.rglob("__pycache__")), "the import must not write bytecode into the code"
 
@@ -72,9 +74,10 @@ def test_import_with_the_apps_python_builds_a_wsgi_callable(tmp_path):
         ({"wsgi.py": "import not_installed_anywhere\napp = 1\n"}, None,
          "importing wsgi:app with %(python)s (rule: file wsgi.py: the name 'app') failed: "
          "ModuleNotFoundError: No module named 'not_installed_anywhere'"),
-        ({"wsgi.py": "app = 42\n"}, None, "the object built (builtins.int) is not callable; it is not a WSGI app"),
+        ({"wsgi.py": "app = 42\n"}, None,
+         "the object built (builtins.int) is not callable; it is not a WSGI or ASGI app"),
         ({"wsgi.py": "def app(environ):\n    return []\n"}, None,
-         "cannot be called with (environ, start_response)"),
+         "cannot be called with (environ, start_response) or (scope, receive, send)"),
         ({"wsgi.py": "def create_app():\n    raise ValueError('no database configured')\n"}, None,
          "failed: ValueError: no database configured"),
         ({"wsgi.py": "import time\ntime.sleep(30)\napp = 1\n"}, None, "took more than 1 s"),
@@ -86,6 +89,63 @@ def test_import_failures_say_what_failed(tmp_path, files, hint, message):
     assert failed
     assert message % {"python": sys.executable} in result["msg"], result["msg"]
     assert result["module"] == "wsgi", "what was found is returned with the failure"
+
+
+ASGI_CLASS = """
+class Api:
+    async def __call__(self, scope, receive, send):
+        pass
+
+app = Api()
+"""
+
+
+@pytest.mark.parametrize(
+    ("files", "hint", "interface", "found"),
+    [
+        # The import tells by the signature, whatever the source says (or does not).
+        ({"wsgi.py": ASGI_CLASS}, None, None, "asgi"),
+        ({"wsgi.py": ASGI_CLASS}, None, "asgi", "asgi"),
+        ({"app.py": "async def app(scope, receive, send):\n    pass\n"}, None, "asgi", "asgi"),
+        ({"wsgi.py": "def app(environ, start_response):\n    return []\n"}, None, "wsgi", "wsgi"),
+        # A callable that takes anything is what the server is to call.
+        ({"wsgi.py": "def app(*args):\n    return []\n"}, None, "asgi", "asgi"),
+        ({"wsgi.py": "def app(*args):\n    return []\n"}, None, None, "wsgi"),
+    ],
+)
+def test_the_import_finds_the_interface(tmp_path, files, hint, interface, found):
+    write(tmp_path, files)
+    arguments = dict(path=str(tmp_path), hint=hint, python=sys.executable)
+    if interface:
+        arguments["interface"] = interface
+    failed, result = run_module("wsgi_app_info", **arguments)
+    assert not failed, result
+    assert (result["interface"], result["imported"]["interface"]) == (found, found)
+
+
+@pytest.mark.parametrize(
+    ("files", "interface", "python", "message"),
+    [
+        # By the import: an ASGI app for a WSGI server, and the reverse.
+        ({"wsgi.py": ASGI_CLASS}, "wsgi", True,
+         "the object built (wsgi.Api) is an ASGI app, but its server is to call it as WSGI: set interface: asgi, "
+         "with a server that runs ASGI apps (gunicorn with worker_class asgi"),
+        ({"wsgi.py": "def app(environ, start_response):\n    return []\n"}, "asgi", True,
+         "is a WSGI app, but its server is to call it as ASGI: set interface: wsgi, with a server that runs WSGI "
+         "apps (gunicorn, uwsgi"),
+        # By the source alone, before any import.
+        ({"main.py": "from fastapi import FastAPI\napp = FastAPI()\n"}, "wsgi", False,
+         "main:app (rule: hint 'main': the name 'app') is an ASGI app, but its server is to call it as WSGI"),
+    ],
+)
+def test_an_app_of_the_other_interface_is_refused(tmp_path, files, interface, python, message):
+    write(tmp_path, files)
+    arguments = dict(path=str(tmp_path), interface=interface, hint="main" if "main.py" in files else None)
+    if python:
+        arguments["python"] = sys.executable
+    failed, result = run_module("wsgi_app_info", **arguments)
+    assert failed
+    assert message in result["msg"], result["msg"]
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("runuser") or not os.path.exists("/usr/bin/python3"),
@@ -113,7 +173,7 @@ def test_run_as_imports_as_that_user():
     ("args", "message"),
     [
         (dict(), "missing required arguments: path"),
-        (dict(path="/nonexistent/code"), "no WSGI entry point found: /nonexistent/code is not a directory"),
+        (dict(path="/nonexistent/code"), "no entry point found: /nonexistent/code is not a directory"),
         (dict(path="/", run_as="nobody"), "missing parameter(s) required by 'run_as': python"),
         (dict(path=str(ROOT / "examples/apps/flask_hello"), hint="hello", python="/nonexistent/python"),
          "python: /nonexistent/python is not an executable interpreter"),
