@@ -111,6 +111,8 @@ GUNICORN_WORKER_CLASSES = tuple(KEYS["worker_class"]["choices"])
 PROTOCOLS = {
     "gunicorn": ("http", "uwsgi"),
     "uwsgi": ("uwsgi", "http", "fastcgi", "router"),
+    "granian": ("http",),
+    "uvicorn": ("http",),
 }
 PASS_DIRECTIVES = {"http": "proxy_pass", "router": "proxy_pass", "uwsgi": "uwsgi_pass", "fastcgi": "fastcgi_pass"}
 _TCP_ADDRESS = re.compile(r"^(?P<host>[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\]):(?P<port>[0-9]{1,5})\Z")
@@ -134,6 +136,7 @@ LIMITS = {
     "keepalive": (0, 3600),
     "max_requests": (0, 100000000),
     "max_requests_jitter": (0, 100000000),
+    "backpressure": (0, 1000000),
     # MiB per worker; 0 is off.
     "memory_limit": (16, 1048576),
     "keep_releases": (2, 100),
@@ -581,7 +584,7 @@ def _serving(where, spec, app, cpu_count):
     auto_workers, auto_threads = _auto_concurrency(server, spec["worker_class"], cpus)
     spec["workers"] = _integer(where + ".workers", spec["workers"], *LIMITS["workers"]) or auto_workers
     spec["threads"] = _integer(where + ".threads", spec["threads"], *LIMITS["threads"]) or auto_threads
-    for key in ("timeout", "graceful_timeout", "keepalive", "max_requests", "max_requests_jitter"):
+    for key in ("timeout", "graceful_timeout", "keepalive", "max_requests", "max_requests_jitter", "backpressure"):
         spec[key] = _integer(where + "." + key, spec[key], *LIMITS[key])
     if "max_requests_jitter" not in app:
         # Workers recycled after max_requests do not all restart at once.
@@ -605,6 +608,26 @@ def _serving(where, spec, app, cpu_count):
     if options and server != "uwsgi":
         _fail(where + ".uwsgi_options", "only apply with server: uwsgi")
     spec["uwsgi_options"] = options
+    _event_loop_servers(where, spec)
+
+
+def _event_loop_servers(where, spec):
+    """What Granian and Uvicorn, whose workers run an event loop, can and cannot take."""
+    server = spec["server"]
+    if spec["backpressure"] and server not in ("granian", "uvicorn"):
+        _fail(where + ".backpressure", "only applies with server: granian or uvicorn (%s's workers and threads are "
+              "its limit)" % server)
+    one_thread = server == "uvicorn" or (server == "granian" and spec["interface"] == "asgi")
+    if one_thread and spec["threads"] > 1:
+        _fail(where + ".threads", "%s runs an ASGI app on one event loop per worker: leave threads out, and raise "
+              "workers instead" % server)
+    if server == "granian":
+        if len(spec["bind"]) > 1:
+            _fail(where + ".bind", "Granian listens on one address: give one (unix or HOST:PORT), got %s"
+                  % ", ".join(spec["bind"]))
+        if spec["max_requests"]:
+            _fail(where + ".max_requests", "Granian does not replace workers by request count: leave it at 0 "
+                  "(memory_limit replaces a worker by its memory)")
 
 
 def _interface(where, spec):
@@ -775,9 +798,14 @@ def _auto_concurrency(server, worker_class, cpus):
     sync workers one request each, 2 per core + 1 so one waits on I/O while the others
     compute; its gthread workers and uWSGI one process per core with 4 threads, which
     benchmarks/serving.py measured fastest on the CPU-bound route without losing the
-    I/O-bound one."""
+    I/O-bound one. Granian and Uvicorn one process per core, each an event loop; Granian's
+    threads 0 leaves its own default (half its backpressure for WSGI, 1 for ASGI)."""
     if server == "uwsgi":
         return cpus, 4
+    if server == "granian":
+        return cpus, 0
+    if server == "uvicorn":
+        return cpus, 1
     if worker_class == "gthread":
         return cpus, 4
     if worker_class == "asgi":
@@ -790,6 +818,8 @@ def _upstream_keepalive(spec):
     worker: Gunicorn's threaded and async workers (with keepalive on). Sync workers
     close every connection, and an idle connection held open to uWSGI (uwsgi protocol,
     or http11-socket) would hold one of its cores."""
+    if spec["server"] in ("granian", "uvicorn") and spec["keepalive"]:
+        return 16
     if spec["server"] != "gunicorn" or PASS_DIRECTIVES[spec["protocol"]] != "proxy_pass" or not spec["keepalive"]:
         return 0
     if spec["worker_class"] in (None, "sync") and spec["threads"] == 1:

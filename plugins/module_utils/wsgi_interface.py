@@ -15,8 +15,8 @@ INTERFACES = ("wsgi", "asgi")
 # The servers that call each interface, by the spec's `server`; Gunicorn calls ASGI
 # apps with its worker class `asgi` only.
 SERVERS = {
-    "wsgi": ("gunicorn", "uwsgi"),
-    "asgi": ("gunicorn",),
+    "wsgi": ("gunicorn", "uwsgi", "granian"),
+    "asgi": ("gunicorn", "granian", "uvicorn"),
 }
 _SERVER_NOTES = {("asgi", "gunicorn"): "gunicorn with worker_class asgi"}
 # What a module-level `NAME = CLASS(...)` or `NAME = function()` builds.

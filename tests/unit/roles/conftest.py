@@ -26,6 +26,10 @@ TEMPLATES = {
     "uwsgi.ini": "roles/uwsgi/templates/etc/pyops-wsgi/app/uwsgi.ini.j2",
     "uwsgi.service": "roles/systemd/templates/etc/systemd/system/wsgi-app.service.j2",
     "uwsgi-emperor.service": "roles/uwsgi/templates/etc/systemd/system/uwsgi-emperor.service.j2",
+    "granian_serve.py": "roles/granian/templates/etc/pyops-wsgi/app/granian_serve.py.j2",
+    "granian.service": "roles/systemd/templates/etc/systemd/system/wsgi-app.service.j2",
+    "uvicorn_serve.py": "roles/uvicorn/templates/etc/pyops-wsgi/app/uvicorn_serve.py.j2",
+    "uvicorn.service": "roles/systemd/templates/etc/systemd/system/wsgi-app.service.j2",
     "nginx.conf": "roles/nginx/templates/etc/nginx/sites-available/wsgi-app.conf.j2",
     "balancer.conf": "roles/nginx/templates/etc/nginx/sites-available/wsgi-balancer.conf.j2",
     "node.conf": "roles/nginx/templates/etc/nginx/pyops-wsgi/upstreams/app/node.conf.j2",
@@ -48,13 +52,15 @@ PLAYBOOK = """
     __nginx_access_log_options: combined buffer=64k flush=5s
   tasks:
     - ansible.builtin.include_vars: {root}/roles/{role}/vars/main.yml
-      loop: [app, gunicorn, uwsgi, systemd]
+      loop: [app, gunicorn, uwsgi, granian, uvicorn, systemd]
       loop_control:
         loop_var: role
     - ansible.builtin.set_fact:
         __app_spec: "{{{{ __app_spec | combine(overrides) }}}}"
         __gunicorn_app: "{{{{ __gunicorn_app | combine(overrides) }}}}"
         __uwsgi_app: "{{{{ __uwsgi_app | combine(overrides) }}}}"
+        __granian_app: "{{{{ __granian_app | combine(overrides) }}}}"
+        __uvicorn_app: "{{{{ __uvicorn_app | combine(overrides) }}}}"
         __systemd_app: "{{{{ __systemd_app | combine(overrides) }}}}"
         app: "{{{{ __app_spec | combine(overrides) }}}}"
     # What roles/app/tasks/entry.yml chooses when the spec names the entry.
@@ -73,7 +79,10 @@ PLAYBOOK = """
       when: item.key in wanted
       vars:
         # The unit each app server role asks the process manager's role for.
-        systemd_unit: "{{{{ __gunicorn_services[0] if item.key == 'gunicorn.service' else __uwsgi_unit }}}}"
+        systemd_unit: >-
+          {{{{ __gunicorn_services[0] if item.key == 'gunicorn.service' else __granian_services[0]
+              if item.key == 'granian.service' else __uvicorn_services[0] if item.key == 'uvicorn.service'
+              else __uwsgi_unit }}}}
 """
 
 
@@ -89,6 +98,7 @@ def render_templates(folder, app, wanted, overrides=None, emperor=False, package
         "overrides": overrides or {},
         "uwsgi_package": package, "uwsgi_pyuwsgi_version": "2.0.30.post1", "uwsgi_source_version": "2.0.31",
         "gunicorn_version": gunicorn,
+        "granian_version": "2.8.9", "granian_respawn_interval": 1, "uvicorn_version": "0.55.0",
         "uwsgi_emperor": emperor, "uwsgi_emperor_venv": "/opt/pyops-wsgi/uwsgi-emperor",
         "uwsgi_emperor_vassals": "/etc/uwsgi-emperor/vassals",
         # What roles/app/tasks/django.yml and code.yml find on a host.

@@ -77,6 +77,10 @@ def test_minimal_spec_gets_defaults_and_derived_values():
         ({"worker_class": "gthread", "threads": 8}, 2, 8),
         ({"server": "uwsgi"}, 2, 4),
         ({"server": "uwsgi", "workers": 3, "threads": 1}, 3, 1),
+        # Granian and Uvicorn: a process per core; Granian's threads are its own default (0).
+        ({"server": "granian"}, 2, 0),
+        ({"server": "granian", "threads": 8}, 2, 8),
+        ({"server": "uvicorn"}, 2, 1),
         ({"threads": "0", "workers": "0"}, 5, 1),
     ],
 )
@@ -99,6 +103,9 @@ def test_workers_and_threads_default_per_server(overrides, workers, threads):
         ({"worker_class": "asgi", "interface": "asgi"}, "asgi", "asgi", 2),
         ({"interface": None}, None, None, 5),
         ({"server": "uwsgi"}, "wsgi", None, 2),
+        ({"server": "uvicorn"}, "asgi", None, 2),
+        ({"server": "granian"}, None, None, 2),
+        ({"server": "granian", "interface": "wsgi"}, "wsgi", None, 2),
     ],
 )
 def test_the_interface_is_given_implied_or_left_to_the_code(overrides, interface, worker_class, workers):
@@ -118,6 +125,17 @@ def test_the_interface_is_given_implied_or_left_to_the_code(overrides, interface
         ({"worker_class": "asgi", "interface": "wsgi"},
          "(hello).worker_class: asgi calls ASGI apps, and interface is wsgi: use a WSGI worker class such as sync"),
         ({"interface": "rsgi"}, "(hello).interface: value of interface must be one of: wsgi, asgi, got: rsgi"),
+        ({"server": "uvicorn", "interface": "wsgi"},
+         "(hello).interface: server uvicorn does not run WSGI apps; servers that do: gunicorn, uwsgi, granian"),
+        # What Granian and Uvicorn cannot take.
+        ({"server": "uvicorn", "threads": 4},
+         "(hello).threads: uvicorn runs an ASGI app on one event loop per worker: leave threads out"),
+        ({"server": "granian", "interface": "asgi", "threads": 2}, "(hello).threads: granian runs an ASGI app"),
+        ({"server": "granian", "bind": ["unix", "127.0.0.1:8000"]},
+         "(hello).bind: Granian listens on one address: give one (unix or HOST:PORT), got unix, 127.0.0.1:8000"),
+        ({"server": "granian", "max_requests": 1000}, "(hello).max_requests: Granian does not replace workers by"),
+        ({"backpressure": 64}, "(hello).backpressure: only applies with server: granian or uvicorn (gunicorn's"),
+        ({"server": "uvicorn", "protocol": "uwsgi"}, "(hello).protocol: must be one of http with server uvicorn"),
     ],
 )
 def test_a_server_that_cannot_call_the_interface_is_refused(overrides, message):
@@ -138,6 +156,9 @@ def test_a_server_that_cannot_call_the_interface_is_refused(overrides, message):
         ({"server": "uwsgi"}, 0),
         ({"server": "uwsgi", "protocol": "http"}, 0),
         ({"server": "uwsgi", "protocol": "fastcgi"}, 0),
+        ({"server": "granian"}, 16),
+        ({"server": "uvicorn"}, 16),
+        ({"server": "uvicorn", "keepalive": 0}, 0),
     ],
 )
 def test_nginx_keeps_connections_only_to_workers_that_keep_them(overrides, keepalive):
@@ -480,7 +501,7 @@ def test_roles_take_normalized_specs_only():
         ([app(name="9lives")], "is not a valid unix user name"),
         ([app(name="a" * 33)], "is not a valid unix user name"),
         ([app(name="www-data")], "(www-data).name: 'www-data' is already used by the system"),
-        ([app(server="waitress")], "(hello).server: value of server must be one of: gunicorn, uwsgi, got: waitress"),
+        ([app(server="waitress")], "(hello).server: value of server must be one of: gunicorn, uwsgi, granian, uvicorn, got: waitress"),
         ([app(process_manager="supervisor")], "(hello).process_manager: value of process_manager must be one of: systemd, got: supervisor"),
         ([app(workers=-1)], "(hello).workers: must be 0 or more, got -1"),
         ([app(workers="many")], "(hello).workers: argument 'workers' is of type str and we were unable to convert to int"),
