@@ -49,8 +49,16 @@ CPU_TARGETS = (
     ("uwsgi direct (by hand)", "uwsgi", 9102, None),
     ("nginx -> uwsgi (by hand)", "uwsgi", 8102, None),
     ("nginx -> uwsgi (deployed)", "uwsgi", 80, "u.serving.test"),
+    ("granian direct (by hand)", "granian", 9103, None),
+    ("nginx -> granian (by hand)", "granian", 8103, None),
+    ("nginx -> granian (deployed)", "granian", 80, "gr.serving.test"),
+    ("uvicorn direct (by hand)", "uvicorn", 9104, None),
+    ("nginx -> uvicorn (by hand)", "uvicorn", 8104, None),
+    ("nginx -> uvicorn (deployed)", "uvicorn", 80, "uv.serving.test"),
 )
-APPS = {"gunicorn": "serve-g", "uwsgi": "serve-u"}
+APPS = {"gunicorn": "serve-g", "uwsgi": "serve-u", "granian": "serve-gr", "uvicorn": "serve-uv"}
+# The CPU-bound route of each app: the Flask example's page, the FastAPI example's health answer.
+CPU_ROUTES = {"uvicorn": "/healthz"}
 
 NGINX_CONF = """
 worker_processes auto;
@@ -68,6 +76,18 @@ http {{
     server {{
         listen 127.0.0.1:8102;
         location / {{ include /etc/nginx/uwsgi_params; uwsgi_pass unix:{ref}/uwsgi.sock; }}
+    }}
+    upstream ref_granian {{ server unix:{ref}/granian.sock; keepalive 16; }}
+    upstream ref_uvicorn {{ server unix:{ref}/uvicorn.sock; keepalive 16; }}
+    server {{
+        listen 127.0.0.1:8103;
+        location / {{ proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host;
+                     proxy_pass http://ref_granian; }}
+    }}
+    server {{
+        listen 127.0.0.1:8104;
+        location / {{ proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host;
+                     proxy_pass http://ref_uvicorn; }}
     }}
 }}
 """
@@ -92,9 +112,12 @@ def deploy(args):
 
 
 def deployed_concurrency(args):
-    """{server: (workers, threads)} as the deploy wrote them."""
+    """{server: (workers, threads)} as the deploy wrote them; an event loop's threads are the connections wrk
+    keeps open (Granian's WSGI blocking threads by default: half its backpressure, 1024 / workers)."""
     gunicorn = sh(args, "cat /etc/pyops-wsgi/serve-g/gunicorn.conf.py")
     uwsgi = sh(args, "cat /etc/pyops-wsgi/serve-u/uwsgi.ini")
+    granian = sh(args, "cat /etc/pyops-wsgi/serve-gr/granian_serve.py")
+    uvicorn = sh(args, "cat /etc/pyops-wsgi/serve-uv/uvicorn_serve.py")
 
     def number(pattern, text):
         return int(re.search(pattern, text, re.MULTILINE).group(1))
@@ -102,6 +125,8 @@ def deployed_concurrency(args):
     return {
         "gunicorn": (number(r"^workers = (\d+)", gunicorn), number(r"^threads = (\d+)", gunicorn)),
         "uwsgi": (number(r"^processes = (\d+)", uwsgi), number(r"^threads = (\d+)", uwsgi)),
+        "granian": (number(r"^\s+workers=(\d+),", granian), 0),
+        "uvicorn": (number(r"^\s+workers=(\d+),", uvicorn), 0),
     }
 
 
@@ -109,6 +134,11 @@ def start_references(args, concurrency):
     """The same servers by hand, from the deployed code and venvs, and an nginx of their own."""
     g_workers, g_threads = concurrency["gunicorn"]
     u_workers, u_threads = concurrency["uwsgi"]
+    granian = ("cd /srv/serve-gr/current && (nohup venv/bin/granian --interface wsgi --workers %d --factory "
+               "--no-access-log --pid-file %s/granian-%%s.pid %%s hello:create_app > %s/granian-%%s.log 2>&1 &)"
+               % (concurrency["granian"][0], REF, REF))
+    uvicorn = ("cd /srv/serve-uv/current && (nohup venv/bin/uvicorn main:app --workers %d --no-access-log "
+               "%%s > %s/uvicorn-%%s.log 2>&1 & echo $! > %s/uvicorn-%%s.pid)" % (concurrency["uvicorn"][0], REF, REF))
     gunicorn = ("cd /srv/serve-g/current && venv/bin/gunicorn --daemon --no-control-socket --umask 0 "
                 "--workers %d --threads %d --pid %s/gunicorn-%%s.pid --bind %%s 'hello:create_app()'"
                 % (g_workers, g_threads, REF))
@@ -126,15 +156,20 @@ def start_references(args, concurrency):
         # HTTP/1.1 with keep-alive, as wrk speaks (http-socket closes each connection).
         uwsgi % ("direct", "direct", "--http11-socket 127.0.0.1:9102"),
         uwsgi % ("nginx", "nginx", "--socket %s/uwsgi.sock --chmod-socket=666" % REF),
+        granian % ("direct", "--host 127.0.0.1 --port 9103", "direct"),
+        granian % ("nginx", "--uds %s/granian.sock --uds-permissions 0666" % REF, "nginx"),
+        uvicorn % ("--host 127.0.0.1 --port 9104", "direct", "direct"),
+        uvicorn % ("--uds %s/uvicorn.sock" % REF, "nginx", "nginx"),
         "nginx -c %s/nginx.conf" % REF,
     ))
     sh(args, script)
     # Wait until each answers; a refused connection is retried like a wrong answer.
     check = ("python3 - <<'EOF'\nimport sys, time, urllib.request\n"
-             "for port in (8100, 9101, 8101, 9102, 8102):\n"
+             "for port, path in ((8100, '/'), (9101, '/'), (8101, '/'), (9102, '/'), (8102, '/'), (9103, '/'),\n"
+             "                   (8103, '/'), (9104, '/healthz'), (8104, '/healthz')):\n"
              "    for _ in range(120):\n"
              "        try:\n"
-             "            if urllib.request.urlopen('http://127.0.0.1:%d/' % port, timeout=2).status == 200:\n"
+             "            if urllib.request.urlopen('http://127.0.0.1:%d%s' % (port, path), timeout=2).status == 200:\n"
              "                break\n"
              "        except OSError:\n"
              "            pass\n"
@@ -208,7 +243,8 @@ def main(argv=None):
     if args.deploy:
         started = time.monotonic()
         deploy(args)
-        print("deployed serve-g (Gunicorn) and serve-u (uWSGI), defaults: %.0f s" % (time.monotonic() - started),
+        print("deployed serve-g (Gunicorn), serve-u (uWSGI), serve-gr (Granian), serve-uv (Uvicorn), defaults: %.0f s"
+              % (time.monotonic() - started),
               flush=True)
     concurrency = deployed_concurrency(args)
     pid = subprocess.run(["docker", "inspect", "-f", "{{.State.Pid}}", args.container], stdout=subprocess.PIPE,
@@ -221,11 +257,12 @@ def main(argv=None):
                       for _name, server, _port, host in CPU_TARGETS if host]
         runs = {}
         for route, targets in (("/", CPU_TARGETS), ("/api/wait", io_targets)):
-            for name, _server, port, host in targets:
-                wrk(args, pid, port, host, route, args.warmup)
+            for name, server, port, host in targets:
+                wrk(args, pid, port, host, CPU_ROUTES.get(server, route) if route == "/" else route, args.warmup)
             for _round in range(args.rounds):
-                for name, _server, port, host in targets:
-                    runs.setdefault((route, name), []).append(wrk(args, pid, port, host, route, args.seconds))
+                for name, server, port, host in targets:
+                    path = CPU_ROUTES.get(server, route) if route == "/" else route
+                    runs.setdefault((route, name), []).append(wrk(args, pid, port, host, path, args.seconds))
     finally:
         subprocess.run(["docker", "update", "--cpuset-cpus", "0-%d" % ((os.cpu_count() or 1) - 1), args.container],
                        check=False, capture_output=True)
@@ -235,10 +272,11 @@ def main(argv=None):
     print("serving, %s; %s" % (datetime.date.today().isoformat(), machine()))
     print("wrk -t2 -c%d, %d rounds of %d s, interleaved; wrk on CPU 0, the container on CPU 1; medians"
           % (args.connections, args.rounds, args.seconds))
-    print("defaults deployed: Gunicorn %d workers x %d threads, uWSGI %d processes x %d threads"
-          % (concurrency["gunicorn"] + concurrency["uwsgi"]))
+    print("defaults deployed: Gunicorn %d workers x %d threads, uWSGI %d processes x %d threads, Granian %d workers, "
+          "Uvicorn %d workers" % (concurrency["gunicorn"] + concurrency["uwsgi"] + concurrency["granian"][:1]
+                                  + concurrency["uvicorn"][:1]))
     print()
-    print("route / (CPU-bound)")
+    print("route / (CPU-bound; Uvicorn: the FastAPI example's /healthz)")
     print("| stack | requests/s | p50 ms | p99 ms | errors | deployed / by hand behind nginx |")
     print("|---|---|---|---|---|---|")
     for name, server, _port, host in CPU_TARGETS:
@@ -249,6 +287,9 @@ def main(argv=None):
             rps_ratio = median(result, "rps") / median(reference, "rps")
             p99_ratio = median(result, "p99") / median(reference, "p99")
             ratio = "%.2fx requests/s, %.2fx p99" % (rps_ratio, p99_ratio)
+            if server == "granian":
+                ratio += "; %.2fx requests/s of Granian direct" % (
+                    median(result, "rps") / median(runs[("/", "granian direct (by hand)")], "rps"))
         errors = sum(r["errors"] for r in result)
         print("| %s | %.0f | %.1f | %.1f | %d | %s |" % (
             name, median(result, "rps"), median(result, "p50"), median(result, "p99"), errors, ratio))
@@ -259,9 +300,10 @@ def main(argv=None):
     for name, server, _port, _host in io_targets:
         result = runs[("/api/wait", name)]
         workers, threads = concurrency[server]
-        capacity = workers * threads / WAIT_SECONDS
+        slots = workers * threads if threads else min(args.connections, 1024)
+        capacity = slots / WAIT_SECONDS
         print("| %s | %d | %.0f | %.0f | %.0f %% | %.1f | %d |" % (
-            name, workers * threads, median(result, "rps"), capacity, 100 * median(result, "rps") / capacity,
+            name, slots, median(result, "rps"), capacity, 100 * median(result, "rps") / capacity,
             median(result, "p99"), sum(r["errors"] for r in result)))
     return 0
 
