@@ -130,6 +130,17 @@ def test_what_gunicorn_23_lacks_stops_before_any_change(tmp_path, setting):
     assert "need Gunicorn 24 or newer; this host gets Gunicorn 23.0.0" in result.stdout, result.stdout
 
 
+@pytest.mark.parametrize("server, message", [
+    ("granian", "wsgi_apps (shop): server 'granian' needs Python 3.10 or newer (Granian 2.8.9); this host has Python 3.9"),
+    ("uvicorn", "wsgi_apps (shop): server 'uvicorn' needs Python 3.11 or newer (Uvicorn 0.55.0); this host has Python 3.9"),
+])
+def test_granian_and_uvicorn_on_an_older_python_stop_before_any_change(tmp_path, server, message):
+    """Debian 11's Python 3.9 runs neither Granian 2.8 nor Uvicorn 0.55."""
+    result = run_deploy(tmp_path, [GOOD, dict(GOOD, name="shop", server_names=["s"], server=server)],
+                        {"ansible_facts": dict(HOST, python=PYTHON_39)})
+    assert_stopped_before_any_change(result, message)
+
+
 def assert_stopped_before_any_change(result, message):
     assert result.returncode != 0, result.stdout
     assert message in result.stdout, result.stdout
