@@ -18,6 +18,13 @@ if ! command -v dockerd >/dev/null 2>&1; then
 fi
 
 if ! docker info >/dev/null 2>&1; then
+  # A machine reused after a restart keeps the old pid files; dockerd refuses to
+  # start while they name a process that is gone.
+  for pidfile in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
+    if [ -f "$pidfile" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+      rm -f "$pidfile"
+    fi
+  done
   echo "docker-engine: starting dockerd (log: $log)"
   nohup dockerd >"$log" 2>&1 &
 fi
