@@ -6,15 +6,22 @@
 every app server the collection offers, each with its defaults, into one container
 (tests/harness/target.sh). Beside them, in the same container and from the same
 code and venv, references started by hand: each server direct on loopback TCP;
-each server behind an nginx of its own (`access_log off`, unix socket), tuned as a
-careful user would (no request log in the app server, no worker recycling, the
-deployed worker and thread counts); and that nginx's own `return 200`, the front
-end's limit.
+each server behind an nginx of its own over a unix socket, tuned as a careful user
+would (no request log in the app server, no worker recycling, the deployed worker
+and thread counts); and that nginx's own `return 200`, the front end's limit. The
+nginx of the references proxies each server twice: as the servers' deployment docs
+show it for production (a request log, which it writes in blocks as the deployed
+site does, and the client's address and scheme in X-Forwarded-For and -Proto), the
+reference the deployed stack is held to; and bare (no log, no forwarded headers),
+which shows what those cost.
 
 wrk (Debian's package) runs in the container's network namespace, so the target
 is the container's loopback and Docker's port proxy stays out of the figure; wrk
 is pinned to CPU 0 and the container to CPU 1. Targets are interleaved, --rounds
-rounds of --seconds each after a short warm-up; the figures are the medians.
+rounds of --seconds each after a short warm-up; the figures are the medians. A ratio
+is taken within each round (the deployed stack against the reference measured just
+before it, nginx as documented) and the median of those is printed with their range: the machine drifts
+between rounds far more than within one.
 
 Two routes: `/` (CPU-bound: a small page) and `/api/wait` (I/O-bound: a 50 ms
 sleep), where the figure is the share of slot capacity reached: workers x threads
@@ -44,15 +51,19 @@ WAIT_SECONDS = 0.05
 CPU_TARGETS = (
     ("nginx return 200 (by hand)", None, 8100, None),
     ("gunicorn direct (by hand)", "gunicorn", 9101, None),
+    ("nginx bare -> gunicorn (by hand)", "gunicorn", 8201, None),
     ("nginx -> gunicorn (by hand)", "gunicorn", 8101, None),
     ("nginx -> gunicorn (deployed)", "gunicorn", 80, "g.serving.test"),
     ("uwsgi direct (by hand)", "uwsgi", 9102, None),
+    ("nginx bare -> uwsgi (by hand)", "uwsgi", 8202, None),
     ("nginx -> uwsgi (by hand)", "uwsgi", 8102, None),
     ("nginx -> uwsgi (deployed)", "uwsgi", 80, "u.serving.test"),
     ("granian direct (by hand)", "granian", 9103, None),
+    ("nginx bare -> granian (by hand)", "granian", 8203, None),
     ("nginx -> granian (by hand)", "granian", 8103, None),
     ("nginx -> granian (deployed)", "granian", 80, "gr.serving.test"),
     ("uvicorn direct (by hand)", "uvicorn", 9104, None),
+    ("nginx bare -> uvicorn (by hand)", "uvicorn", 8204, None),
     ("nginx -> uvicorn (by hand)", "uvicorn", 8104, None),
     ("nginx -> uvicorn (deployed)", "uvicorn", 80, "uv.serving.test"),
 )
@@ -69,28 +80,34 @@ http {{
     access_log off;
     server {{ listen 127.0.0.1:8100; location / {{ return 200 "ok\\n"; }} }}
     upstream ref_gunicorn {{ server unix:{ref}/gunicorn.sock; }}
-    server {{
-        listen 127.0.0.1:8101;
-        location / {{ proxy_set_header Host $host; proxy_pass http://ref_gunicorn; }}
-    }}
-    server {{
-        listen 127.0.0.1:8102;
-        location / {{ include /etc/nginx/uwsgi_params; uwsgi_pass unix:{ref}/uwsgi.sock; }}
-    }}
     upstream ref_granian {{ server unix:{ref}/granian.sock; keepalive 16; }}
     upstream ref_uvicorn {{ server unix:{ref}/uvicorn.sock; keepalive 16; }}
-    server {{
-        listen 127.0.0.1:8103;
-        location / {{ proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host;
-                     proxy_pass http://ref_granian; }}
-    }}
-    server {{
-        listen 127.0.0.1:8104;
-        location / {{ proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host;
-                     proxy_pass http://ref_uvicorn; }}
-    }}
+{servers}
 }}
 """
+# Each reference site: as documented (its port 81xx) and bare (82xx).
+DOCUMENTED_LOG = "access_log {ref}/access.log combined buffer=64k flush=5s;"
+HTTP_FORWARDED = ("proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; "
+                  "proxy_set_header X-Forwarded-Proto $scheme;")
+UWSGI_FORWARDED = ("uwsgi_param HTTP_X_FORWARDED_FOR $proxy_add_x_forwarded_for; "
+                   "uwsgi_param HTTP_X_FORWARDED_PROTO $scheme;")
+KEEPALIVE = 'proxy_http_version 1.1; proxy_set_header Connection "";'
+REFERENCE_SITES = (
+    (1, "proxy_set_header Host $host; %s proxy_pass http://ref_gunicorn;", HTTP_FORWARDED),
+    (2, "include /etc/nginx/uwsgi_params; %s uwsgi_pass unix:{ref}/uwsgi.sock;", UWSGI_FORWARDED),
+    (3, KEEPALIVE + " proxy_set_header Host $host; %s proxy_pass http://ref_granian;", HTTP_FORWARDED),
+    (4, KEEPALIVE + " proxy_set_header Host $host; %s proxy_pass http://ref_uvicorn;", HTTP_FORWARDED),
+)
+
+
+def nginx_conf():
+    servers = []
+    for number, location, forwarded in REFERENCE_SITES:
+        for port, log, headers in ((8100 + number, DOCUMENTED_LOG, forwarded), (8200 + number, "", "")):
+            servers.append("    server {{ listen 127.0.0.1:%d; %s location / {{ %s }} }}"
+                           % (port, log, (location % headers).replace("{", "{{").replace("}", "}}")
+                              .replace("{{ref}}", "{ref}")))
+    return NGINX_CONF.replace("{servers}", "\n".join(servers)).format(ref=REF)
 
 
 def sh(args, command, check=True):
@@ -150,7 +167,7 @@ def start_references(args, concurrency):
         "set -e",
         "mkdir -p %s" % REF,
         "printf 'from hello import create_app\\napplication = create_app()\\n' > %s/ref_app.py" % REF,
-        "cat > %s/nginx.conf <<'EOF'\n%s\nEOF" % (REF, NGINX_CONF.format(ref=REF)),
+        "cat > %s/nginx.conf <<'EOF'\n%s\nEOF" % (REF, nginx_conf()),
         gunicorn % ("direct", "127.0.0.1:9101"),
         gunicorn % ("nginx", "unix:%s/gunicorn.sock" % REF),
         # HTTP/1.1 with keep-alive, as wrk speaks (http-socket closes each connection).
@@ -165,8 +182,9 @@ def start_references(args, concurrency):
     sh(args, script)
     # Wait until each answers; a refused connection is retried like a wrong answer.
     check = ("python3 - <<'EOF'\nimport sys, time, urllib.request\n"
-             "for port, path in ((8100, '/'), (9101, '/'), (8101, '/'), (9102, '/'), (8102, '/'), (9103, '/'),\n"
-             "                   (8103, '/'), (9104, '/healthz'), (8104, '/healthz')):\n"
+             "for port, path in ((8100, '/'), (9101, '/'), (8101, '/'), (8201, '/'), (9102, '/'), (8102, '/'),\n"
+             "                   (8202, '/'), (9103, '/'), (8103, '/'), (8203, '/'), (9104, '/healthz'),\n"
+             "                   (8104, '/healthz'), (8204, '/healthz')):\n"
              "    for _ in range(120):\n"
              "        try:\n"
              "            if urllib.request.urlopen('http://127.0.0.1:%d%s' % (port, path), timeout=2).status == 200:\n"
@@ -181,7 +199,10 @@ def start_references(args, concurrency):
 
 
 def stop_references(args):
-    sh(args, "for p in %s/*.pid; do kill \"$(cat \"$p\")\" 2>/dev/null || true; done" % REF, check=False)
+    """Stop the servers started by hand and wait (bounded) until they are gone, their ports free."""
+    sh(args, "pids=$(cat %s/*.pid 2>/dev/null || true); for p in $pids; do kill \"$p\" 2>/dev/null || true; done; "
+             "for _ in $(seq 60); do alive=; for p in $pids; do kill -0 \"$p\" 2>/dev/null && alive=1; done; "
+             "[ -z \"$alive\" ] && break; sleep 1; done; rm -f %s/*.pid" % (REF, REF), check=False)
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -216,6 +237,17 @@ def median(runs, key):
     return statistics.median(run[key] for run in runs)
 
 
+def paired(runs, reference, key="rps"):
+    """The median and range of the per-round ratios runs[i][key] / reference[i][key]."""
+    ratios = [run[key] / ref[key] for run, ref in zip(runs, reference)]
+    return statistics.median(ratios), min(ratios), max(ratios)
+
+
+def ratio_text(runs, reference, key, what):
+    middle, low, high = paired(runs, reference, key)
+    return "%.2fx %s (%.2f-%.2f)" % (middle, what, low, high)
+
+
 def machine():
     model = ""
     try:
@@ -230,8 +262,8 @@ def machine():
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--container", default="pyops-serving")
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--seconds", type=int, default=10, help="length of each measured run")
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--seconds", type=int, default=8, help="length of each measured run")
     parser.add_argument("--warmup", type=int, default=3, help="length of each target's warm-up run")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--no-deploy", dest="deploy", action="store_false", help="the apps are deployed already")
@@ -277,19 +309,20 @@ def main(argv=None):
                                   + concurrency["uvicorn"][:1]))
     print()
     print("route / (CPU-bound; Uvicorn: the FastAPI example's /healthz)")
-    print("| stack | requests/s | p50 ms | p99 ms | errors | deployed / by hand behind nginx |")
+    print("| stack | requests/s | p50 ms | p99 ms | errors | deployed / by hand behind nginx as documented: median of the"
+          " rounds' ratios (range) |")
     print("|---|---|---|---|---|---|")
     for name, server, _port, host in CPU_TARGETS:
         result = runs[("/", name)]
         ratio = ""
         if host:
             reference = runs[("/", "nginx -> %s (by hand)" % server)]
-            rps_ratio = median(result, "rps") / median(reference, "rps")
-            p99_ratio = median(result, "p99") / median(reference, "p99")
-            ratio = "%.2fx requests/s, %.2fx p99" % (rps_ratio, p99_ratio)
+            ratio = "%s, %s; %s of bare nginx" % (
+                ratio_text(result, reference, "rps", "requests/s"), ratio_text(result, reference, "p99", "p99"),
+                ratio_text(result, runs[("/", "nginx bare -> %s (by hand)" % server)], "rps", "requests/s"))
             if server == "granian":
-                ratio += "; %.2fx requests/s of Granian direct" % (
-                    median(result, "rps") / median(runs[("/", "granian direct (by hand)")], "rps"))
+                ratio += "; %s of Granian direct" % ratio_text(
+                    result, runs[("/", "granian direct (by hand)")], "rps", "requests/s")
         errors = sum(r["errors"] for r in result)
         print("| %s | %.0f | %.1f | %.1f | %d | %s |" % (
             name, median(result, "rps"), median(result, "p50"), median(result, "p99"), errors, ratio))
