@@ -83,8 +83,37 @@ def deploy_summary(specs, run):
     return summary
 
 
+def reloads(specs, record, how):
+    """{name: {reload: how it is reloaded}} of the apps an app server reloads itself.
+
+    An app is reloaded when this run changed its release, code, venv or server
+    configuration (its record's changed) and its process manager left the service
+    running as it was (its record's reload is none: not started, not restarted).
+    how: {reload: the server's graceful reload, restart_on: the file (in the app's
+    config_dir) whose change needs a restart instead, restart: that restart,
+    upgrade: for a server that needs a new main process for a new venv, or for an
+    app loaded in it (preload_app), that upgrade}.
+    """
+    if not isinstance(specs, list) or not isinstance(record, dict) or not isinstance(how, dict):
+        raise AnsibleFilterError("reloads: expects the app specs, the deploy record and how the server reloads")
+    result = {}
+    for spec in specs:
+        name = spec["name"]
+        app = record.get(name) or {}
+        if app.get("reload", "none") != "none" or not app.get("changed"):
+            continue
+        changed = [item["dest"] for item in app.get("files") or []]
+        if how.get("restart_on") and "%s/%s" % (spec["config_dir"], how["restart_on"]) in changed:
+            result[name] = {"reload": how["restart"]}
+        elif how.get("upgrade") and (spec.get("preload_app") or app.get("venv_changed")):
+            result[name] = {"reload": how["upgrade"]}
+        else:
+            result[name] = {"reload": how["reload"]}
+    return result
+
+
 class FilterModule(object):
     """pyops.wsgi deploy record filters."""
 
     def filters(self):
-        return {"changed_files": changed_files, "deploy_summary": deploy_summary}
+        return {"changed_files": changed_files, "deploy_summary": deploy_summary, "reloads": reloads}

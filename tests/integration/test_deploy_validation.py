@@ -141,6 +141,18 @@ def test_granian_and_uvicorn_on_an_older_python_stop_before_any_change(tmp_path,
     assert_stopped_before_any_change(result, message)
 
 
+@pytest.mark.parametrize("options", [("--tags", "server"), ("--skip-tags", "build"), ("--tags", "nginx,server")])
+def test_configuring_servers_without_a_build_needs_each_interface(tmp_path, options):
+    """The build finds the interface of an app whose spec leaves it to the code; a run that skips the build but
+    configures the servers stops before any change, naming only those apps (uvicorn implies ASGI)."""
+    apps = [GOOD, dict(GOOD, name="shop", server_names=["s"], interface="wsgi"),
+            dict(GOOD, name="api", server_names=["a"], server="uvicorn")]
+    result = run_deploy(tmp_path, apps, options=options)
+    assert_stopped_before_any_change(
+        result, "wsgi_apps (hello): the interface (WSGI or ASGI) is found in the code by the build phase, which this "
+        "run skips (tags): run it too (tag build), or set interface in the spec.")
+
+
 def assert_stopped_before_any_change(result, message):
     assert result.returncode != 0, result.stdout
     assert message in result.stdout, result.stdout

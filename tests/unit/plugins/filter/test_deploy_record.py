@@ -6,11 +6,13 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.pyops.wsgi.plugins.filter.app_spec import app_specs
-from ansible_collections.pyops.wsgi.plugins.filter.deploy_record import FilterModule, changed_files, deploy_summary
+from ansible_collections.pyops.wsgi.plugins.filter.deploy_record import (FilterModule, changed_files, deploy_summary,
+                                                                         reloads)
 
 
 def test_filter_is_registered_under_its_name():
-    assert FilterModule().filters() == {"changed_files": changed_files, "deploy_summary": deploy_summary}
+    assert FilterModule().filters() == {"changed_files": changed_files, "deploy_summary": deploy_summary,
+                                        "reloads": reloads}
 
 
 def test_only_changed_files_are_recorded_with_their_backups_and_no_content():
@@ -100,3 +102,53 @@ def test_the_summary_gives_per_app_its_release_what_changed_its_reload_and_its_u
 def test_the_summary_refuses_what_is_not_specs_and_a_run():
     with pytest.raises(AnsibleFilterError, match="expects the app specs and a dict"):
         deploy_summary({"name": "shop"}, {})
+
+
+GUNICORN = {"reload": "graceful reload (HUP)", "upgrade": "binary upgrade (USR2)"}
+GRANIAN = {"reload": "workers replaced (HUP)", "restart_on": "granian_serve.py", "restart": "restart (settings changed)"}
+
+
+def _spec(name, **keys):
+    return dict({"name": name, "config_dir": "/etc/pyops-wsgi/" + name, "preload_app": False}, **keys)
+
+
+def _files(name, *files):
+    return [{"app": name, "dest": "/etc/pyops-wsgi/%s/%s" % (name, file), "backup": ""} for file in files]
+
+
+@pytest.mark.parametrize(("how", "spec", "record", "expected"), [
+    # Nothing changed, or the process manager started or restarted it already: no reload.
+    (GUNICORN, _spec("a"), {"changed": False, "reload": "none"}, {}),
+    (GUNICORN, _spec("a"), {"changed": True, "reload": "restart (unit changed)"}, {}),
+    (GUNICORN, _spec("a"), {"changed": True, "reload": "start"}, {}),
+    # New code or settings: the graceful reload; a new venv or preload_app: the upgrade.
+    (GUNICORN, _spec("a"), {"changed": True, "reload": "none", "files": _files("a", "gunicorn.conf.py")},
+     {"a": {"reload": "graceful reload (HUP)"}}),
+    (GUNICORN, _spec("a"), {"changed": True, "reload": "none", "venv_changed": True},
+     {"a": {"reload": "binary upgrade (USR2)"}}),
+    (GUNICORN, _spec("a", preload_app=True), {"changed": True, "reload": "none"},
+     {"a": {"reload": "binary upgrade (USR2)"}}),
+    # The launcher changed: a restart, whatever else changed; a new venv alone is a reload for a server without
+    # an upgrade.
+    (GRANIAN, _spec("a"), {"changed": True, "reload": "none", "venv_changed": True, "files": _files("a", "app.env")},
+     {"a": {"reload": "workers replaced (HUP)"}}),
+    (GRANIAN, _spec("a"), {"changed": True, "reload": "none", "venv_changed": True,
+                           "files": _files("a", "app.env", "granian_serve.py")},
+     {"a": {"reload": "restart (settings changed)"}}),
+    # Another app's launcher is not this one's.
+    (GRANIAN, _spec("a"), {"changed": True, "reload": "none", "files": _files("b", "granian_serve.py")},
+     {"a": {"reload": "workers replaced (HUP)"}}),
+])
+def test_reloads_are_the_changed_apps_the_process_manager_left_running(how, spec, record, expected):
+    assert reloads([spec], {spec["name"]: record}, how) == expected
+
+
+def test_reloads_skip_apps_not_in_the_record_and_keep_the_specs_order():
+    record = {name: {"changed": True, "reload": "none"} for name in ("b", "a")}
+    result = reloads([_spec("a"), _spec("c"), _spec("b")], record, GUNICORN)
+    assert list(result) == ["a", "b"]
+
+
+def test_reloads_refuse_what_is_not_specs_a_record_and_a_how():
+    with pytest.raises(AnsibleFilterError, match="reloads: expects"):
+        reloads({"a": {}}, {}, GUNICORN)
