@@ -159,7 +159,7 @@ test-setup: lint sanity galaxy docs venv-compat venv-tools images
 
 test:
 	$(MAKE) --jobs=3 --output-sync=target test-setup
-	$(BIN)/pytest -v -p no:cacheprovider $(PARALLEL) tests/unit tests/integration
+	$(BIN)/pytest -v -p no:cacheprovider --durations=25 $(PARALLEL) tests/unit tests/integration
 
 # Failed requests during graceful reloads vs plain restarts, under a bounded load
 # through nginx (scenario uwsgi's instance, app u-socket). Prints figures, asserts nothing.

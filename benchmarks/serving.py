@@ -18,10 +18,11 @@ which shows what those cost.
 wrk (Debian's package) runs in the container's network namespace, so the target
 is the container's loopback and Docker's port proxy stays out of the figure; wrk
 is pinned to CPU 0 and the container to CPU 1. Targets are interleaved, --rounds
-rounds of --seconds each after a short warm-up; the figures are the medians. A ratio
-is taken within each round (the deployed stack against the reference measured just
-before it, nginx as documented) and the median of those is printed with their range: the machine drifts
-between rounds far more than within one.
+rounds of --seconds each after a short warm-up, every other round in the reverse
+order (each stack measured as often before its reference as after it); the figures
+are the medians. A ratio is taken within each round (the deployed stack against the
+reference measured beside it, nginx as documented) and the median of those is printed
+with their range: the machine drifts between rounds far more than within one.
 
 Two routes: `/` (CPU-bound: a small page) and `/api/wait` (I/O-bound: a 50 ms
 sleep), where the figure is the share of slot capacity reached: workers x threads
@@ -291,8 +292,10 @@ def main(argv=None):
         for route, targets in (("/", CPU_TARGETS), ("/api/wait", io_targets)):
             for name, server, port, host in targets:
                 wrk(args, pid, port, host, CPU_ROUTES.get(server, route) if route == "/" else route, args.warmup)
-            for _round in range(args.rounds):
-                for name, server, port, host in targets:
+            for number in range(args.rounds):
+                # Every other round in the reverse order: a target measured right after another (or late in a
+                # round, as a throttled VM slows down) would otherwise always be the same one.
+                for name, server, port, host in (targets if number % 2 == 0 else targets[::-1]):
                     path = CPU_ROUTES.get(server, route) if route == "/" else route
                     runs.setdefault((route, name), []).append(wrk(args, pid, port, host, path, args.seconds))
     finally:
@@ -302,7 +305,8 @@ def main(argv=None):
 
     print()
     print("serving, %s; %s" % (datetime.date.today().isoformat(), machine()))
-    print("wrk -t2 -c%d, %d rounds of %d s, interleaved; wrk on CPU 0, the container on CPU 1; medians"
+    print("wrk -t2 -c%d, %d rounds of %d s, interleaved, every other one reversed; wrk on CPU 0, the container on"
+          " CPU 1; medians"
           % (args.connections, args.rounds, args.seconds))
     print("defaults deployed: Gunicorn %d workers x %d threads, uWSGI %d processes x %d threads, Granian %d workers, "
           "Uvicorn %d workers" % (concurrency["gunicorn"] + concurrency["uwsgi"] + concurrency["granian"][:1]

@@ -83,12 +83,13 @@ def deploy_summary(specs, run):
     return summary
 
 
-def reloads(specs, record, how):
+def reloads(specs, record, how, every=False):
     """{name: {reload: how it is reloaded}} of the apps an app server reloads itself.
 
     An app is reloaded when this run changed its release, code, venv or server
     configuration (its record's changed) and its process manager left the service
-    running as it was (its record's reload is none: not started, not restarted).
+    running as it was (its record's reload is none: not started, not restarted);
+    with every, each app given is (a server's `reload` entry point).
     how: {reload: the server's graceful reload, restart_on: the file (in the app's
     config_dir) whose change needs a restart instead, restart: that restart,
     upgrade: for a server that needs a new main process for a new venv, or for an
@@ -100,7 +101,7 @@ def reloads(specs, record, how):
     for spec in specs:
         name = spec["name"]
         app = record.get(name) or {}
-        if app.get("reload", "none") != "none" or not app.get("changed"):
+        if not every and (app.get("reload", "none") != "none" or not app.get("changed")):
             continue
         changed = [item["dest"] for item in app.get("files") or []]
         if how.get("restart_on") and "%s/%s" % (spec["config_dir"], how["restart_on"]) in changed:

@@ -149,6 +149,21 @@ def test_reloads_skip_apps_not_in_the_record_and_keep_the_specs_order():
     assert list(result) == ["a", "b"]
 
 
+@pytest.mark.parametrize(("how", "spec", "record", "expected"), [
+    # Not in the record (a rollback run's own call), unchanged, or already restarted: the graceful reload.
+    (GUNICORN, _spec("a"), None, "graceful reload (HUP)"),
+    (GUNICORN, _spec("a"), {"changed": False, "reload": "none"}, "graceful reload (HUP)"),
+    (GRANIAN, _spec("a"), {"changed": True, "reload": "start"}, "workers replaced (HUP)"),
+    # The same rule as for the changed apps: a put-back launcher restarts, a venv gone back upgrades.
+    (GRANIAN, _spec("a"), {"changed": False, "files": _files("a", "granian_serve.py")}, "restart (settings changed)"),
+    (GUNICORN, _spec("a"), {"changed": False, "venv_changed": True}, "binary upgrade (USR2)"),
+    (GUNICORN, _spec("a", preload_app=True), None, "binary upgrade (USR2)"),
+])
+def test_every_app_given_is_reloaded_by_the_same_rule(how, spec, record, expected):
+    records = {} if record is None else {spec["name"]: record}
+    assert reloads([spec], records, how, every=True) == {spec["name"]: {"reload": expected}}
+
+
 def test_reloads_refuse_what_is_not_specs_a_record_and_a_how():
     with pytest.raises(AnsibleFilterError, match="reloads: expects"):
         reloads({"a": {}}, {}, GUNICORN)
