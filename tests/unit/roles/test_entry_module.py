@@ -118,10 +118,10 @@ application = runpy.run_path(%r)["application"]
 statuses = []
 body = application({}, lambda status, headers: statuses.append(status))
 chunks = list(body)
-getattr(body, "close", lambda: None)()
+asked_first = len(signals)
 body = application({}, lambda status, headers: statuses.append(status))
-getattr(body, "close", lambda: None)()
-print(json.dumps({"statuses": statuses, "chunks": [c.decode() for c in chunks], "signals": len(signals)}))
+print(json.dumps({"statuses": statuses, "chunks": [c.decode() for c in chunks], "body": type(body).__name__,
+                  "signals": [asked_first, len(signals)]}))
 """
 WSGI_APP = """
 def application(environ, start_response):
@@ -134,10 +134,11 @@ def application(environ, start_response):
     ("server", "limit", "signals"),
     [("uwsgi", "16M", 1), ("uwsgi", "64G", 0), ("uwsgi", 0, 0), ("gunicorn", "16M", 0)],
 )
-def test_a_uwsgi_worker_past_its_memory_limit_asks_to_be_recycled_once_its_request_ended(
+def test_a_uwsgi_worker_past_its_memory_limit_asks_to_be_recycled_when_a_request_arrives(
         render, tmp_path, server, limit, signals):
-    """Under uWSGI the entry module guards memory (SIGHUP: finish and leave); this Python holds
-    more than 16 MiB. Under Gunicorn the config's post_request does it, so nothing here."""
+    """Under uWSGI the entry module guards memory (SIGHUP: finish the requests and leave) as a
+    request arrives; this Python holds more than 16 MiB. Under Gunicorn the config's
+    post_request does it, so nothing here."""
     app = {"name": "shop", "source": {"type": "local", "path": "/src"}, "entry": "plainwsgi:application",
            "server": server, "memory_limit": limit}
     rendered = render(app, ["app.env", "pyops_wsgi_entry.py"], overrides={"env_file": str(tmp_path / "app.env")})
@@ -148,8 +149,10 @@ def test_a_uwsgi_worker_past_its_memory_limit_asks_to_be_recycled_once_its_reque
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     outcome = json.loads(result.stdout)
-    # The answer is untouched; the worker asks once, however many requests end after.
-    assert outcome == {"statuses": ["200 OK", "200 OK"], "chunks": ["hello"], "signals": signals}
+    # The answer is the app's own (a list, not wrapped); the worker asks at the first
+    # request, once, however many requests come after.
+    assert outcome == {"statuses": ["200 OK", "200 OK"], "chunks": ["hello"], "body": "list",
+                       "signals": [signals, signals]}
     assert ("over memory_limit (16 MiB): recycled" in result.stderr) is bool(signals)
 
 
