@@ -11,7 +11,8 @@ collection build` makes, installed into an empty collections path that comes fir
 (PYOPS_INSTALLED_COLLECTIONS, molecule/default/molecule.yml). With
 PYOPS_DEBIAN11_WHOLE=1 the Debian 11 run is whole (check mode and the side
 effect's graceful reload through Gunicorn 23; about 110 s more, kept out of
-`make test` for its 45 minutes).
+`make test` for its 45 minutes). With PYOPS_PROFILE_TASKS=1 every task's wall time
+is in the logs (ansible.posix's profile_tasks).
 
 `make test` runs two scenarios at a time (pytest-xdist): most of a run is
 waiting on the instance, not the controller. Every run has its own molecule
@@ -106,6 +107,10 @@ def molecule_env():
         env["PYOPS_IMAGE_BOOKWORM"] = base_image("bookworm")
     # Molecule reads every scenario's molecule.yml, whichever it runs.
     env.setdefault("PYOPS_DEFAULT_IMAGE", env["PYOPS_IMAGE_BOOKWORM"])
+    if env.get("PYOPS_PROFILE_TASKS") == "1":
+        # Each task's wall time in the logs, and each playbook's slowest at its end.
+        env["ANSIBLE_CALLBACKS_ENABLED"] = "ansible.posix.profile_tasks"
+        env.setdefault("PROFILE_TASKS_TASK_OUTPUT_LIMIT", "40")
     return env
 
 
