@@ -42,15 +42,18 @@ PLAYBOOK = """
     ansible_python_interpreter: {python}
     ansible_facts:
       processor_vcpus: 2
-    # As the playbooks pass them: normalized once (pyops.wsgi.app_specs).
-    normalized_input: "{{{{ [app_input] | pyops.wsgi.app_specs(2, nginx_listen_port) | first }}}}"
-    wsgi_app: "{{{{ normalized_input }}}}"
-    wsgi_app_specs: ["{{{{ normalized_input | combine(overrides) }}}}"]
     nginx_listen_port: 80
     nginx_listen_ipv6: true
     # What roles/nginx/vars/main.yml makes of its defaults (buffer 64k, flush 5s).
     __nginx_access_log_options: combined buffer=64k flush=5s
   tasks:
+    # As the playbooks pass them: normalized once (pyops.wsgi.app_specs), set as facts so
+    # that the role vars below read a value, not a template that normalizes again each time.
+    - ansible.builtin.set_fact:
+        normalized_input: "{{{{ [app_input] | pyops.wsgi.app_specs(2, nginx_listen_port) | first }}}}"
+    - ansible.builtin.set_fact:
+        wsgi_app: "{{{{ normalized_input }}}}"
+        wsgi_app_specs: ["{{{{ normalized_input | combine(overrides) }}}}"]
     - ansible.builtin.include_vars: {root}/roles/{role}/vars/main.yml
       loop: [app, gunicorn, uwsgi, granian, uvicorn, systemd]
       loop_control:
@@ -71,30 +74,44 @@ PLAYBOOK = """
           call: "{{{{ __app_spec.entry_call }}}}"
           args: "{{{{ __app_spec.entry_args }}}}"
           kwargs: "{{{{ __app_spec.entry_kwargs }}}}"
+    # The template module, as the roles write them; or, much quicker (no module runs on the
+    # host, a couple of seconds a render), Ansible's template lookup on the controller, whose
+    # output test_rendering_matches_the_template_module holds to the module's.
     - ansible.builtin.template:
         src: "{root}/{{{{ item.value }}}}"
         dest: "{{{{ out }}}}/{{{{ item.key }}}}"
         mode: "0600"
-      loop: "{{{{ templates | dict2items }}}}"
-      when: item.key in wanted
-      vars:
+      loop: "{{{{ templates | dict2items | selectattr('key', 'in', wanted) }}}}"
+      when: by_module
+      vars: &unit
         # The unit each app server role asks the process manager's role for.
         systemd_unit: >-
           {{{{ __gunicorn_services[0] if item.key == 'gunicorn.service' else __granian_services[0]
               if item.key == 'granian.service' else __uvicorn_services[0] if item.key == 'uvicorn.service'
               else __uwsgi_unit }}}}
+    - ansible.builtin.set_fact:
+        __rendered: "{{{{ __rendered | default({{}}) | combine({{item.key: lookup('ansible.builtin.template', '{root}/' ~ item.value)}}) }}}}"
+      loop: "{{{{ templates | dict2items | selectattr('key', 'in', wanted) }}}}"
+      when: not by_module
+      vars: *unit
+    - ansible.builtin.copy:
+        content: "{{{{ __rendered | to_json }}}}"
+        dest: "{{{{ out }}}}/rendered.json"
+        mode: "0600"
+      when: not by_module
 """
 
 
 def render_templates(folder, app, wanted, overrides=None, emperor=False, package="pyuwsgi", gunicorn="27.0.1",
-                     extra=None):
-    """Render the templates named in `wanted` for one app spec; return {name: text}."""
+                     extra=None, by_module=False):
+    """Render the templates named in `wanted` for one app spec; return {name: text}. by_module:
+    with the template module, as a host gets them, instead of the template lookup."""
     folder = pathlib.Path(folder)
     playbook = folder / "render.yml"
     playbook.write_text(PLAYBOOK.format(root=ROOT, python=sys.executable, role="{{ role }}"))
     extra_file = folder / "vars.json"
     extra_file.write_text(json.dumps({
-        "app_input": app, "out": str(folder), "templates": TEMPLATES, "wanted": list(wanted),
+        "app_input": app, "out": str(folder), "templates": TEMPLATES, "wanted": list(wanted), "by_module": by_module,
         "overrides": overrides or {},
         "uwsgi_package": package, "uwsgi_pyuwsgi_version": "2.0.30.post1", "uwsgi_source_version": "2.0.31",
         "gunicorn_version": gunicorn,
@@ -115,7 +132,9 @@ def render_templates(folder, app, wanted, overrides=None, emperor=False, package
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False,
     )
     assert result.returncode == 0, result.stdout
-    return {name: (folder / name).read_text() for name in wanted}
+    if by_module:
+        return {name: (folder / name).read_text() for name in wanted}
+    return json.loads((folder / "rendered.json").read_text())
 
 
 @pytest.fixture(scope="module")
