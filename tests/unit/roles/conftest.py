@@ -44,6 +44,7 @@ PLAYBOOK = """
       processor_vcpus: 2
     nginx_listen_port: 80
     nginx_listen_ipv6: true
+    wanted_templates: "{{{{ templates | dict2items | selectattr('key', 'in', wanted) }}}}"
     # What roles/nginx/vars/main.yml makes of its defaults (buffer 64k, flush 5s).
     __nginx_access_log_options: combined buffer=64k flush=5s
   tasks:
@@ -81,7 +82,7 @@ PLAYBOOK = """
         src: "{root}/{{{{ item.value }}}}"
         dest: "{{{{ out }}}}/{{{{ item.key }}}}"
         mode: "0600"
-      loop: "{{{{ templates | dict2items | selectattr('key', 'in', wanted) }}}}"
+      loop: "{{{{ wanted_templates }}}}"
       when: by_module
       vars: &unit
         # The unit each app server role asks the process manager's role for.
@@ -91,7 +92,7 @@ PLAYBOOK = """
               else __uwsgi_unit }}}}
     - ansible.builtin.set_fact:
         __rendered: "{{{{ __rendered | default({{}}) | combine({{item.key: lookup('ansible.builtin.template', '{root}/' ~ item.value)}}) }}}}"
-      loop: "{{{{ templates | dict2items | selectattr('key', 'in', wanted) }}}}"
+      loop: "{{{{ wanted_templates }}}}"
       when: not by_module
       vars: *unit
     - ansible.builtin.copy:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import TEMPLATES, render_templates
+from test_nginx_templates import BACKENDS, NODE
 
 SOURCE = {"type": "local", "path": "/src"}
 CASES = [
@@ -25,10 +26,8 @@ CASES = [
     ({"name": "fast", "source": SOURCE, "entry": "main:app", "server": "uvicorn", "bind": ["unix", "127.0.0.1:8011"]},
      ["uvicorn_serve.py", "uvicorn.service"], {}),
     ({"name": "shop", "source": SOURCE, "entry": "shop:app"}, ["balancer.conf", "node.conf"],
-     {"extra": {"nginx_backends": {"shop": {"scheme": "http", "servers": ["node1:80", "node2:80"]}},
-                "__nginx_upstreams_dir": "/etc/nginx/pyops-wsgi/upstreams",
-                "nginx_upstream_node": {"app": "shop", "server": "node1:80", "max_fails": 3, "fail_timeout": "10s",
-                                        "down": False}}}),
+     {"extra": {"nginx_backends": BACKENDS, "__nginx_upstreams_dir": "/etc/nginx/pyops-wsgi/upstreams",
+                "nginx_upstream_node": dict(NODE, down=False)}}),
 ]
 
 
