@@ -152,14 +152,24 @@ molecule: venv venv-compat venv-tools images
 molecule-%: venv venv-compat venv-tools images
 	$(BIN)/pytest -v -p no:cacheprovider $(PARALLEL) tests/integration/test_molecule.py -k "scenario_$*"
 
-# First, side by side, the venvs, the base images, the linters, the Galaxy import and the docs (mostly
-# downloads, dpkg and one core each); then one pytest run over unit tests and
-# every scenario, so the closing line counts them all.
-test-setup: lint sanity galaxy docs venv-compat venv-tools images
+# First, side by side, the venvs and the base images (mostly downloads, dpkg and
+# debootstrap). Then the checks (linters, sanity, the Galaxy import, the docs) run
+# beside one pytest run over the unit tests and every scenario, whose molecule runs
+# mostly wait on their instances; the checks' output is in .cache/checks.log, printed
+# whole when one fails. Either failing fails `make test`.
+test-setup: venv venv-compat venv-tools venv-galaxy venv-docs images debian-tools
+
+CHECKS := lint sanity galaxy docs
 
 test:
 	$(MAKE) --jobs=3 --output-sync=target test-setup
-	$(BIN)/pytest -v -p no:cacheprovider --durations=25 $(PARALLEL) tests/unit tests/integration
+	@mkdir -p .cache
+	@$(MAKE) --jobs=2 --output-sync=target $(CHECKS) > .cache/checks.log 2>&1 & checks=$$!; \
+	$(BIN)/pytest -v -p no:cacheprovider --durations=25 $(PARALLEL) tests/unit tests/integration; tests=$$?; \
+	wait $$checks; checked=$$?; \
+	if [ $$checked -ne 0 ]; then cat .cache/checks.log; echo "checks ($(CHECKS)): FAILED, exit $$checked"; \
+	else echo "checks ($(CHECKS)): passed (.cache/checks.log)"; fi; \
+	[ $$tests -eq 0 ] && [ $$checked -eq 0 ]
 
 # Failed requests during graceful reloads vs plain restarts, under a bounded load
 # through nginx (scenario uwsgi's instance, app u-socket). Prints figures, asserts nothing.

@@ -132,6 +132,21 @@ def install_tarball(bindir, folder):
     return collections
 
 
+# Where a failed run says why: Ansible's failed tasks and molecule's own errors.
+FAILURE = re.compile(r"^(fatal:|failed:|ERROR|CRITICAL|An exception occurred)")
+
+
+def failures(text, context=12, most=3):
+    """The lines around the last few failures in a run's output, for the assertion message.
+
+    The end of a failed run's output is its clean-up, and a scenario's earlier failures
+    may be expected ones (rescued, ignored); CI shows the message whole.
+    """
+    lines = text.splitlines()
+    hits = [number for number, line in enumerate(lines) if FAILURE.match(line)][-most:]
+    return "\n...\n".join("\n".join(lines[max(0, hit - context):hit + context]) for hit in hits)
+
+
 # Molecule's line when an action of a sequence ends, e.g. "INFO     [django > converge] Executed: Successful".
 EXECUTED = re.compile(r"^INFO\s+\[[^ \]]+ > ([a-z_]+)\] Executed")
 
@@ -184,4 +199,5 @@ def test_scenario(run, molecule_env):
     log.write_text(text + "\n%s: %s\n" % (run.name, ", ".join(times)))
     sys.stdout.write(text[-20000:])
     print("%s: %s" % (run.name, ", ".join(times)))
-    assert failed is None, "molecule %s -s %s failed; full log in %s" % (failed, run.scenario, log)
+    assert failed is None, "molecule %s -s %s failed; full log in %s; last failures:\n%s" % (
+        failed, run.scenario, log, failures(text))
