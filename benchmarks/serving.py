@@ -26,7 +26,8 @@ with their range: the machine drifts between rounds far more than within one.
 
 Two routes: `/` (CPU-bound: a small page) and `/api/wait` (I/O-bound: a 50 ms
 sleep), where the figure is the share of slot capacity reached: workers x threads
-requests at once, each 0.05 s. Prints figures; asserts nothing.
+requests at once, each 0.05 s. --servers measures some servers only, for more
+rounds in the same time. Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -268,7 +269,13 @@ def main(argv=None):
     parser.add_argument("--warmup", type=int, default=3, help="length of each target's warm-up run")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--no-deploy", dest="deploy", action="store_false", help="the apps are deployed already")
+    parser.add_argument("--servers", default=",".join(APPS),
+                        help="the app servers to measure, comma-separated (more rounds of one in the same time)")
     args = parser.parse_args(argv)
+    servers = args.servers.split(",")
+    if not servers or set(servers) - set(APPS):
+        parser.error("--servers: choose among %s" % ", ".join(APPS))
+    cpu_targets = [target for target in CPU_TARGETS if target[1] is None or target[1] in servers]
     for tool in ("wrk", "nsenter", "taskset"):
         if not shutil.which(tool):
             raise SystemExit("serving: %s is missing (make bench-serving installs wrk)" % tool)
@@ -287,9 +294,9 @@ def main(argv=None):
     subprocess.run(["docker", "update", "--cpuset-cpus", "1", args.container], check=True, capture_output=True)
     try:
         io_targets = [("nginx -> %s (deployed)" % server, server, 80, host)
-                      for _name, server, _port, host in CPU_TARGETS if host]
+                      for _name, server, _port, host in cpu_targets if host]
         runs = {}
-        for route, targets in (("/", CPU_TARGETS), ("/api/wait", io_targets)):
+        for route, targets in (("/", cpu_targets), ("/api/wait", io_targets)):
             for name, server, port, host in targets:
                 wrk(args, pid, port, host, CPU_ROUTES.get(server, route) if route == "/" else route, args.warmup)
             for number in range(args.rounds):
@@ -316,7 +323,7 @@ def main(argv=None):
     print("| stack | requests/s | p50 ms | p99 ms | errors | deployed / by hand behind nginx as documented: median of the"
           " rounds' ratios (range) |")
     print("|---|---|---|---|---|---|")
-    for name, server, _port, host in CPU_TARGETS:
+    for name, server, _port, host in cpu_targets:
         result = runs[("/", name)]
         ratio = ""
         if host:
