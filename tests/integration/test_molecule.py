@@ -42,16 +42,16 @@ COMPAT = ROOT / ".venv-compat" / "bin"
 # converge, a second converge with no change, and verify.
 FULL = ("test",)
 SHORT = ("destroy", "create", "prepare", "converge", "idempotence", "verify")
-# The longest first (seconds of a CI run beside each): pytest-xdist's
-# worksteal lets an idle worker take the second half of the other's queue, so
-# the short runs at the end even out the two workers.
-ORDER = ("django",    # 900 (on this machine, beside the unit tests)
-         "fleet",     # 784
-         "uwsgi",     # 674
-         "hardened",  # 538
-         "default",   # 417 on Debian 12, then Debian 11 (336, whole 446) and 13 (322)
-         "rollback",  # 420
-         "emperor")   # 359
+# The longest first (seconds of a run beside another, make test on 2026-12-07, with
+# pipelining): pytest-xdist's worksteal lets an idle worker take the second half of
+# the other's queue, so the short runs at the end even out the two workers.
+ORDER = ("django",    # 773
+         "rollback",  # 620
+         "fleet",     # 560
+         "default",   # about 450 on Debian 12, then Debian 11 (230) and 13 (229)
+         "emperor",   # 368
+         "hardened",  # 356
+         "uwsgi")     # 303
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,19 +132,22 @@ def install_tarball(bindir, folder):
     return collections
 
 
-# Where a failed run says why: Ansible's failed tasks and molecule's own errors.
-FAILURE = re.compile(r"^(fatal:|failed:|ERROR|CRITICAL|An exception occurred)")
+# Where a failed run says why: a task Ansible failed (not one it was told to ignore),
+# and molecule's own verdict (an idempotence failure names the tasks that changed).
+TASK_FAILED = re.compile(r"^(fatal|failed): \[")
+MOLECULE_ERROR = re.compile(r"^(CRITICAL|ERROR)\s")
 
 
-def failures(text, context=12, most=3):
-    """The lines around the last few failures in a run's output, for the assertion message.
-
-    The end of a failed run's output is its clean-up, and a scenario's earlier failures
-    may be expected ones (rescued, ignored); CI shows the message whole.
-    """
+def failures(text, before=25, after=4):
+    """The lines before and after the last failed tasks and molecule's first error, for
+    the assertion message: the end of a failed run's output is its clean-up, and a
+    scenario's earlier failures may be expected ones (rescued, ignored)."""
     lines = text.splitlines()
-    hits = [number for number, line in enumerate(lines) if FAILURE.match(line)][-most:]
-    return "\n...\n".join("\n".join(lines[max(0, hit - context):hit + context]) for hit in hits)
+    tasks = [number for number, line in enumerate(lines)
+             if TASK_FAILED.match(line) and "...ignoring" not in "".join(lines[number + 1:number + 3])]
+    errors = [number for number, line in enumerate(lines) if MOLECULE_ERROR.match(line)]
+    hits = sorted(set(tasks[-2:] + errors[:1]))
+    return "\n...\n".join("\n".join(lines[max(0, hit - before):hit + after]) for hit in hits)
 
 
 # Molecule's line when an action of a sequence ends, e.g. "INFO     [django > converge] Executed: Successful".
