@@ -154,8 +154,8 @@ molecule-%: venv venv-compat venv-tools images
 
 # First, side by side, the venvs and the base images (mostly downloads, dpkg and
 # debootstrap). Then the checks (linters, sanity, the Galaxy import, the docs) run
-# beside one pytest run over the unit tests and every scenario, whose molecule runs
-# mostly wait on their instances; the checks' output is in .cache/checks.log, printed
+# beside one pytest run over the unit tests and every scenario (the checks take the
+# few minutes they would add before it); their output is in .cache/checks.log, printed
 # whole when one fails. Either failing fails `make test`.
 test-setup: venv venv-compat venv-tools venv-galaxy venv-docs images debian-tools
 

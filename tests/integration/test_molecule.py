@@ -45,13 +45,13 @@ SHORT = ("destroy", "create", "prepare", "converge", "idempotence", "verify")
 # The longest first (seconds of a run beside another, make test on 2026-12-07, with
 # pipelining): pytest-xdist's worksteal lets an idle worker take the second half of
 # the other's queue, so the short runs at the end even out the two workers.
-ORDER = ("django",    # 773
-         "rollback",  # 620
-         "fleet",     # 560
-         "default",   # about 450 on Debian 12, then Debian 11 (230) and 13 (229)
-         "emperor",   # 368
-         "hardened",  # 356
-         "uwsgi")     # 303
+ORDER = ("django",    # 703
+         "rollback",  # 524
+         "fleet",     # 497
+         "default",   # 441 on Debian 12, then Debian 11 (207) and 13 (227)
+         "hardened",  # 430
+         "uwsgi",     # 338
+         "emperor")   # 277
 
 
 @dataclasses.dataclass(frozen=True)
