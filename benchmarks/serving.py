@@ -26,8 +26,9 @@ with their range: the machine drifts between rounds far more than within one.
 
 Two routes: `/` (CPU-bound: a small page) and `/api/wait` (I/O-bound: a 50 ms
 sleep), where the figure is the share of slot capacity reached: workers x threads
-requests at once, each 0.05 s. --servers measures some servers only, for more
-rounds in the same time. Prints figures; asserts nothing.
+requests at once (at most the connections wrk keeps open), each 0.05 s. --servers
+measures some servers only, for more rounds in the same time. Prints figures;
+asserts nothing.
 """
 
 from __future__ import annotations
@@ -131,8 +132,8 @@ def deploy(args):
 
 
 def deployed_concurrency(args):
-    """{server: (workers, threads)} as the deploy wrote them; an event loop's threads are the connections wrk
-    keeps open (Granian's WSGI blocking threads by default: half its backpressure, 1024 / workers)."""
+    """{server: (workers, threads)} as the deploy wrote them; 0 threads: an event loop's, as many as the
+    connections wrk keeps open."""
     gunicorn = sh(args, "cat /etc/pyops-wsgi/serve-g/gunicorn.conf.py")
     uwsgi = sh(args, "cat /etc/pyops-wsgi/serve-u/uwsgi.ini")
     granian = sh(args, "cat /etc/pyops-wsgi/serve-gr/granian_serve.py")
@@ -144,7 +145,9 @@ def deployed_concurrency(args):
     return {
         "gunicorn": (number(r"^workers = (\d+)", gunicorn), number(r"^threads = (\d+)", gunicorn)),
         "uwsgi": (number(r"^processes = (\d+)", uwsgi), number(r"^threads = (\d+)", uwsgi)),
-        "granian": (number(r"^\s+workers=(\d+),", granian), 0),
+        # Blocking threads of a WSGI app (granian_wsgi_threads when the spec leaves threads at 0).
+        "granian": (number(r"^\s+workers=(\d+),", granian),
+                    int((re.search(r"^\s+blocking_threads=(\d+),", granian, re.MULTILINE) or [0, 0])[1])),
         "uvicorn": (number(r"^\s+workers=(\d+),", uvicorn), 0),
     }
 
@@ -201,10 +204,13 @@ def start_references(args, concurrency):
 
 
 def stop_references(args):
-    """Stop the servers started by hand and wait (bounded) until they are gone, their ports free."""
-    sh(args, "pids=$(cat %s/*.pid 2>/dev/null || true); for p in $pids; do kill \"$p\" 2>/dev/null || true; done; "
-             "for _ in $(seq 60); do alive=; for p in $pids; do kill -0 \"$p\" 2>/dev/null && alive=1; done; "
-             "[ -z \"$alive\" ] && break; sleep 1; done; rm -f %s/*.pid" % (REF, REF), check=False)
+    """Stop every server started by hand, found by its command line naming REF (a pid file can be overwritten by
+    a second start, and Granian's SO_REUSEPORT lets two of them share a port unseen), and wait (bounded) until
+    they are gone, their ports free."""
+    sweep = ("for p in /proc/[0-9]*; do n=${p#/proc/}; case $n in $$|$BASHPID) continue;; esac; "
+             "case \"$(tr '\\0' ' ' < $p/cmdline 2>/dev/null)\" in *%s*) echo $n;; esac; done" % REF)
+    sh(args, "for _ in $(seq 60); do pids=$(%s); [ -z \"$pids\" ] && break; kill $pids 2>/dev/null || true; sleep 1; "
+             "done; rm -f %s/*.pid" % (sweep, REF), check=False)
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -344,7 +350,7 @@ def main(argv=None):
     for name, server, _port, _host in io_targets:
         result = runs[("/api/wait", name)]
         workers, threads = concurrency[server]
-        slots = workers * threads if threads else min(args.connections, 1024)
+        slots = min(workers * threads if threads else 1024, args.connections)
         capacity = slots / WAIT_SECONDS
         print("| %s | %d | %.0f | %.0f | %.0f %% | %.1f | %d |" % (
             name, slots, median(result, "rps"), capacity, 100 * median(result, "rps") / capacity,

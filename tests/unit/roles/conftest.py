@@ -13,6 +13,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 
@@ -116,7 +117,9 @@ def render_templates(folder, app, wanted, overrides=None, emperor=False, package
         "overrides": overrides or {},
         "uwsgi_package": package, "uwsgi_pyuwsgi_version": "2.0.30.post1", "uwsgi_source_version": "2.0.31",
         "gunicorn_version": gunicorn,
-        "granian_version": "2.8.9", "granian_respawn_interval": 1, "uvicorn_version": "0.55.0",
+        # The event-loop servers' role defaults, as a role gets them.
+        **{key: value for role in ("granian", "uvicorn")
+           for key, value in yaml.safe_load((ROOT / "roles" / role / "defaults" / "main.yml").read_text()).items()},
         "uwsgi_emperor": emperor, "uwsgi_emperor_venv": "/opt/pyops-wsgi/uwsgi-emperor",
         "uwsgi_emperor_vassals": "/etc/uwsgi-emperor/vassals",
         # What roles/app/tasks/django.yml and code.yml find on a host.
