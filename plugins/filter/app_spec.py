@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -301,6 +302,19 @@ def _package_source(where, source):
         _fail(where + ".index_url", "must be an http(s) URL of a package index, got %r" % index_url)
     return {"type": "package", "requirement": requirement, "src": src, "index_url": index_url,
             "file": src.rsplit("/", 1)[-1]}
+
+
+def _command(where, command):
+    """A command as its arguments: a string split as a shell would (no shell features), or a list of strings."""
+    if isinstance(command, str):
+        try:
+            return shlex.split(command)
+        except ValueError as error:
+            _fail(where, "cannot be split into arguments (%s): %r" % (error, command))
+    if not isinstance(command, list) or not all(isinstance(arg, str) and arg for arg in command):
+        _fail(where, "must be a command line or a list of non-empty strings, for example 'flask db upgrade', got %r"
+              % (command,))
+    return list(command)
 
 
 def _hooks(where, hooks):
@@ -662,6 +676,7 @@ def _release(where, spec):
     for key in ("shared_dirs", "shared_files"):
         spec[key] = _shared(where + "." + key, spec[key])
     spec["hooks"] = _hooks(where + ".hooks", spec["hooks"])
+    spec["release_command"] = _command(where + ".release_command", spec["release_command"])
     spec["writable_paths"] = _writable_paths(where + ".writable_paths", spec["writable_paths"])
     if spec["source"]["type"] == "package":
         if not spec["entry"]:

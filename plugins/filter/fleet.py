@@ -81,8 +81,25 @@ def lb_rotation(node, batch, nodes, hostvars, changed):
     return {"address": _node_address(node, host), "apps": apps}
 
 
+def release_runs(node, batch, nodes, hostvars):
+    """The apps whose release command this node runs now, once for the fleet and before any node switches.
+
+    Each node of the play notes its apps that switch and have a release command
+    (deploy_release_commands), and a node that ran one notes it (deploy_release_commands_ran):
+    an app's command runs on the first node of the batch that switches it, unless a node of an
+    earlier batch ran it in this run.
+    """
+    ran = {app for other in nodes for app in hostvars[other].get("deploy_release_commands_ran") or []}
+
+    def switching(other):
+        return hostvars[other].get("deploy_release_commands") or []
+
+    return [app for app in switching(node)
+            if app not in ran and next(other for other in batch if app in switching(other)) == node]
+
+
 class FilterModule(object):
     """pyops.wsgi fleet filters."""
 
     def filters(self):
-        return {"lb_backends": lb_backends, "lb_rotation": lb_rotation}
+        return {"lb_backends": lb_backends, "lb_rotation": lb_rotation, "release_runs": release_runs}

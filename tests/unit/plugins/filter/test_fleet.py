@@ -1,11 +1,12 @@
-"""lb_backends: what the load balancers serve, and which nodes behind each app; lb_rotation: what a node takes out."""
+"""lb_backends: what the load balancers serve, and which nodes behind each app; lb_rotation: what a node takes out;
+release_runs: which node runs an app's release command."""
 
 from __future__ import annotations
 
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.pyops.wsgi.plugins.filter.fleet import FilterModule, lb_backends, lb_rotation
+from ansible_collections.pyops.wsgi.plugins.filter.fleet import FilterModule, lb_backends, lb_rotation, release_runs
 
 
 def app(**overrides):
@@ -16,7 +17,8 @@ def app(**overrides):
 
 
 def test_filter_is_registered_under_its_name():
-    assert FilterModule().filters() == {"lb_backends": lb_backends, "lb_rotation": lb_rotation}
+    assert FilterModule().filters() == {"lb_backends": lb_backends, "lb_rotation": lb_rotation,
+                                        "release_runs": release_runs}
 
 
 def test_each_app_lists_every_node_that_runs_it_on_its_nginx_port():
@@ -125,3 +127,37 @@ def test_a_different_tls_key_on_two_nodes_is_named_without_printing_the_keys():
         lb_backends(["a", "b"], hostvars)
     assert "app hello has another tls on b than on a" in str(caught.value)
     assert "secret-key" not in str(caught.value)
+
+
+# node1 switches hello and shop, node2 hello only, node3 nothing; node0 ran shop's in an earlier batch.
+RELEASE_HOSTVARS = {
+    "node0": {"deploy_release_commands": ["shop"], "deploy_release_commands_ran": ["shop"]},
+    "node1": {"deploy_release_commands": ["hello", "shop"]},
+    "node2": {"deploy_release_commands": ["hello"]},
+    "node3": {},
+}
+
+
+@pytest.mark.parametrize(
+    ("node", "batch", "expected"),
+    [
+        # The first node of the batch that switches an app runs its command, unless an earlier batch did.
+        ("node1", ["node1", "node2", "node3"], ["hello"]),
+        ("node2", ["node1", "node2", "node3"], []),
+        ("node3", ["node1", "node2", "node3"], []),
+        # Batch order decides, not inventory order.
+        ("node2", ["node3", "node2", "node1"], ["hello"]),
+        ("node1", ["node3", "node2", "node1"], []),
+        # One node at a time: each batch's node, until one ran it.
+        ("node2", ["node2"], ["hello"]),
+    ],
+)
+def test_release_commands_run_once_for_the_fleet(node, batch, expected):
+    assert release_runs(node, batch, ["node0", "node1", "node2", "node3"], RELEASE_HOSTVARS) == expected
+
+
+def test_a_release_command_a_node_ran_is_not_run_again_by_a_later_batch():
+    hostvars = dict(RELEASE_HOSTVARS, node1={"deploy_release_commands": ["hello", "shop"],
+                                             "deploy_release_commands_ran": ["hello"]})
+    assert release_runs("node2", ["node2"], ["node0", "node1", "node2", "node3"], hostvars) == []
+
