@@ -160,4 +160,3 @@ def test_a_release_command_a_node_ran_is_not_run_again_by_a_later_batch():
     hostvars = dict(RELEASE_HOSTVARS, node1={"deploy_release_commands": ["hello", "shop"],
                                              "deploy_release_commands_ran": ["hello"]})
     assert release_runs("node2", ["node2"], ["node0", "node1", "node2", "node3"], hostvars) == []
-
