@@ -814,7 +814,7 @@ def _auto_concurrency(server, worker_class, cpus):
     compute; its gthread workers and uWSGI one process per core with 4 threads, which
     benchmarks/serving.py measured fastest on the CPU-bound route without losing the
     I/O-bound one. Granian and Uvicorn one process per core, each an event loop; Granian's
-    threads 0 leaves its own default (half its backpressure for WSGI, 1 for ASGI)."""
+    threads 0 leaves the choice to the granian role (granian_wsgi_threads for WSGI, 1 for ASGI)."""
     if server == "uwsgi":
         return cpus, 4
     if server == "granian":
