@@ -40,6 +40,10 @@ _SERVER_NAME = re.compile(r"^(\*\.)?[A-Za-z0-9_.-]+\Z|^_\Z")
 _NGINX_PATH = re.compile(r"^[A-Za-z0-9_./~@+-]+\Z")
 # nginx's `expires`: a time (30d, 12h, 600) or one of its words.
 _EXPIRES = re.compile(r"^([0-9]+(ms|[smhdwMy])?|max|off|epoch)\Z")
+# A timer's name (its units are wsgi-APP.NAME.timer and .service) and its schedule, one line of
+# systemd's calendar syntax (systemd-analyze calendar on the host checks the rest).
+_TIMER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}\Z")
+_SCHEDULE = re.compile(r"^[A-Za-z0-9 *:/.,~+-]+\Z")
 _HEALTH_PATH = re.compile(r"^/[A-Za-z0-9_.~/@+-]*(\?[A-Za-z0-9_.~=&%+-]*)?\Z")
 
 
@@ -92,8 +96,9 @@ KEYS = _documented_keys()
 _ARGUMENT_SPEC = _argument_spec(KEYS)
 _MAPPING_SPECS = {key: _argument_spec(option["suboptions"]) for key, option in KEYS.items()
                   if option["type"] == "raw" and "suboptions" in option}
-# Keys a normalized spec's mappings carry beside those a user writes (derived; a raw spec may not set them).
-_DERIVED_SUBKEYS = {"source": ("url", "format", "file"), "django": ("static_root",)}
+# Keys a normalized spec's mappings (and a list's mappings) carry beside those a user writes (derived; a raw spec may
+# not set them).
+_DERIVED_SUBKEYS = {"source": ("url", "format", "file"), "django": ("static_root",), "timers": ("unit",)}
 SERVERS = tuple(KEYS["server"]["choices"])
 # The roles that run an app server's process (each a role of that name).
 PROCESS_MANAGERS = tuple(KEYS["process_manager"]["choices"])
@@ -144,6 +149,7 @@ LIMITS = {
     "health.timeout": (1, 600),
     "health.retries": (0, 1000),
     "health.delay": (0, 600),
+    "timers.timeout": (0, 31536000),
 }
 # Two years, as the HSTS preload list asks for at most.
 HSTS_MAX = 63072000
@@ -159,7 +165,7 @@ NORMALIZED = "normalized"
 # Each derived key, and the input key(s) that decide it: a raw spec may not set them.
 _DERIVED_FROM = dict(
     [(key, "name") for key in "user group home code_dir venv_dir data_dir config_dir env_file source_dir "
-     "releases_dir shared_dir venvs_dir archive_dir runtime_dir log_dir unit tls_files".split()]
+     "releases_dir shared_dir venvs_dir archive_dir runtime_dir log_dir unit timer_files tls_files".split()]
     + [(key, "entry") for key in "entry_module entry_callable entry_call entry_args entry_kwargs".split()]
     + [(key, "bind and protocol") for key in "socket addresses local_address upstream probe".split()]
     + [("systemd_sandbox", "sandbox and writable_paths"), ("systemd_limits", "memory_limit and workers"),
@@ -215,6 +221,9 @@ def _typed(where, app):
             _fail("%s.%s" % (where, key), "must be a mapping, got %r" % (value,))
         if isinstance(value, dict) and key in _DERIVED_SUBKEYS and _is_normalized(app):
             value = {name: item for name, item in value.items() if name not in _DERIVED_SUBKEYS[key]}
+        elif isinstance(value, list) and key in _DERIVED_SUBKEYS and _is_normalized(app):
+            value = [{name: item for name, item in element.items() if name not in _DERIVED_SUBKEYS[key]}
+                     if isinstance(element, dict) else element for element in value]
         result[key] = _validated("%s.%s" % (where, key), {key: _ARGUMENT_SPEC[key]}, {key: value})[key]
     return result
 
@@ -315,6 +324,36 @@ def _command(where, command):
         _fail(where, "must be a command line or a list of non-empty strings, for example 'flask db upgrade', got %r"
               % (command,))
     return list(command)
+
+
+def _timers(where, timers, app):
+    """Commands on a schedule: each named once in the app, its command as arguments, its schedule one line of
+    systemd's calendar syntax (which the host's systemd-analyze checks too, before any change)."""
+    result, names = [], set()
+    for index, timer in enumerate(timers):
+        at = "%s[%d]" % (where, index)
+        name = str(timer["name"])
+        if not _TIMER_NAME.match(name):
+            _fail(at + ".name", "must be lower-case letters, digits, _ and - (at most 32, starting with a letter "
+                  "or digit), got %r" % name)
+        if name in names:
+            _fail(at + ".name", "%r names two timers of the app; give each its own name" % name)
+        names.add(name)
+        command = _command("%s (%s).command" % (at, name), timer["command"])
+        if not command:
+            _fail("%s (%s).command" % (at, name), "is empty; give the command to run, for example 'flask --app "
+                  "shop purge'")
+        schedule = " ".join(str(timer["schedule"]).split())
+        if not _SCHEDULE.match(schedule):
+            _fail("%s (%s).schedule" % (at, name), "must be a systemd calendar expression such as daily, "
+                  "'*-*-* 03:15:00' or '*:0/5' (letters, digits, spaces and * : / . , ~ - + only), got %r"
+                  % timer["schedule"])
+        timeout = _integer("%s (%s).timeout" % (at, name), timer["timeout"], *LIMITS["timers.timeout"])
+        result.append({"name": name, "command": command, "schedule": schedule,
+                       "once_per_fleet": bool(timer["once_per_fleet"]), "timeout": timeout,
+                       # Its units, UNIT.timer and UNIT.service.
+                       "unit": "wsgi-%s.%s" % (app, name)})
+    return result
 
 
 def _hooks(where, hooks):
@@ -677,6 +716,7 @@ def _release(where, spec):
         spec[key] = _shared(where + "." + key, spec[key])
     spec["hooks"] = _hooks(where + ".hooks", spec["hooks"])
     spec["release_command"] = _command(where + ".release_command", spec["release_command"])
+    spec["timers"] = _timers(where + ".timers", spec["timers"], spec["name"])
     spec["writable_paths"] = _writable_paths(where + ".writable_paths", spec["writable_paths"])
     if spec["source"]["type"] == "package":
         if not spec["entry"]:
@@ -740,6 +780,8 @@ def _derive(where, spec, parsed):
         socket=socket,
         log_dir="/var/log/%s" % name,
         unit="wsgi-%s.service" % name,
+        # Where the units of its timers are (each timer's `unit`), as shell patterns.
+        timer_files=["/etc/systemd/system/wsgi-%s.*.timer" % name, "/etc/systemd/system/wsgi-%s.*.service" % name],
         addresses=addresses,
         local_address=_local_address(addresses[0]),
         systemd_sandbox=_sandbox(spec, home) if spec["sandbox"] else [],

@@ -98,8 +98,28 @@ def release_runs(node, batch, nodes, hostvars):
             if app not in ran and next(other for other in batch if app in switching(other)) == node]
 
 
+def fleet_timers(node, nodes, hostvars):
+    """The apps whose once-per-fleet timers (timers with once_per_fleet) this node runs.
+
+    node: the node's inventory name; nodes: the fleet's app nodes in inventory order (groups['web']);
+    hostvars: where each node has its wsgi_apps. Such a timer runs on the first node of the fleet that
+    has the app, whichever hosts a run is limited to; a node outside the fleet runs its own.
+    """
+    names = [app.get("name") for app in hostvars[node].get("wsgi_apps") or [] if isinstance(app, dict)]
+    if node not in (nodes or []):
+        return names
+
+    def first_with(name):
+        return next(other for other in nodes
+                    if any(isinstance(app, dict) and app.get("name") == name
+                           for app in hostvars[other].get("wsgi_apps") or []))
+
+    return [name for name in names if first_with(name) == node]
+
+
 class FilterModule(object):
     """pyops.wsgi fleet filters."""
 
     def filters(self):
-        return {"lb_backends": lb_backends, "lb_rotation": lb_rotation, "release_runs": release_runs}
+        return {"lb_backends": lb_backends, "lb_rotation": lb_rotation, "release_runs": release_runs,
+                "fleet_timers": fleet_timers}

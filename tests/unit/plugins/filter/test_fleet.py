@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.pyops.wsgi.plugins.filter.fleet import FilterModule, lb_backends, lb_rotation, release_runs
+from ansible_collections.pyops.wsgi.plugins.filter.fleet import FilterModule, lb_backends, lb_rotation, fleet_timers, release_runs
 
 
 def app(**overrides):
@@ -18,7 +18,7 @@ def app(**overrides):
 
 def test_filter_is_registered_under_its_name():
     assert FilterModule().filters() == {"lb_backends": lb_backends, "lb_rotation": lb_rotation,
-                                        "release_runs": release_runs}
+                                        "release_runs": release_runs, "fleet_timers": fleet_timers}
 
 
 def test_each_app_lists_every_node_that_runs_it_on_its_nginx_port():
@@ -160,3 +160,30 @@ def test_a_release_command_a_node_ran_is_not_run_again_by_a_later_batch():
     hostvars = dict(RELEASE_HOSTVARS, node1={"deploy_release_commands": ["hello", "shop"],
                                              "deploy_release_commands_ran": ["hello"]})
     assert release_runs("node2", ["node2"], ["node0", "node1", "node2", "node3"], hostvars) == []
+
+
+# node1 has hello, node2 hello and shop, node3 shop; the load balancer and a host outside the fleet have their own.
+TIMER_HOSTVARS = {
+    "node1": {"wsgi_apps": [{"name": "hello"}]},
+    "node2": {"wsgi_apps": [{"name": "hello"}, {"name": "shop"}]},
+    "node3": {"wsgi_apps": [{"name": "shop"}]},
+    "alone": {"wsgi_apps": [{"name": "hello"}, {"name": "blog"}]},
+}
+
+
+@pytest.mark.parametrize(
+    ("node", "nodes", "expected"),
+    [
+        # The first node of the fleet (inventory order) that has the app runs its once-per-fleet timers.
+        ("node1", ["node1", "node2", "node3"], ["hello"]),
+        ("node2", ["node1", "node2", "node3"], ["shop"]),
+        ("node3", ["node1", "node2", "node3"], []),
+        ("node3", ["node3", "node2", "node1"], ["shop"]),
+        ("node1", ["node3", "node2", "node1"], []),
+        # A host outside the fleet runs all its own.
+        ("alone", ["node1", "node2", "node3"], ["hello", "blog"]),
+        ("alone", [], ["hello", "blog"]),
+    ],
+)
+def test_once_per_fleet_timers_run_on_the_first_node_with_the_app(node, nodes, expected):
+    assert fleet_timers(node, nodes, TIMER_HOSTVARS) == expected

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.pyops.wsgi.plugins.filter.systemd import systemd_show
+from ansible_collections.pyops.wsgi.plugins.filter.systemd import systemd_command, systemd_show
 
 # As systemctl 252 prints it for a running unit and one it does not know.
 TWO_UNITS = """Id=wsgi-shop.service
@@ -41,3 +41,23 @@ def test_a_value_with_an_equals_sign_is_kept_whole():
 def test_what_cannot_be_read_is_refused(text, message):
     with pytest.raises(AnsibleFilterError, match=message):
         systemd_show(text)
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (["/usr/bin/python3", "run.py", "flask", "purge"], '"/usr/bin/python3" "run.py" "flask" "purge"'),
+        # What systemd would read otherwise: spaces, quotes, backslashes, specifiers, variables, line breaks.
+        (["python", "-c", 'print("50% of $HOME")'], '"python" "-c" "print(\\"50%% of $$HOME\\")"'),
+        (["sh", "-c", "a\\b\nc\td"], '"sh" "-c" "a\\\\b\\nc\\td"'),
+        (["echo", ""], '"echo" ""'),
+    ],
+)
+def test_a_command_line_systemd_reads_back_as_the_same_arguments(argv, line):
+    assert systemd_command(argv) == line
+
+
+@pytest.mark.parametrize("argv", [[], "flask purge", ["flask", 1], ["echo", "bell\a"]])
+def test_a_command_that_is_no_list_of_strings_is_refused(argv):
+    with pytest.raises(AnsibleFilterError, match="systemd_command"):
+        systemd_command(argv)
