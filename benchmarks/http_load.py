@@ -8,7 +8,9 @@ appearing (so a caller can end it when the event it watches is over). --rate
 caps the requests per second of all connections together (tests that share two
 cores with the deploy they watch); the default sends as fast as it can. Only loopback
 addresses are accepted. Each connection is a thread with a keep-alive client; a
-request fails on a connection error, a timeout or a status outside 2xx/3xx. A
+request fails on a connection error, a timeout or a status outside 2xx/3xx and
+--accept (for example 503 while an app is in maintenance mode); each status is
+counted in `statuses`. A
 request that finds its idle keep-alive connection closed by the server is sent
 once more on a new one, as browsers do, and counted in retried_on_closed_keepalive.
 """
@@ -39,8 +41,10 @@ def _loopback(host):
 
 
 class Load:
-    def __init__(self, url, host, seconds, max_requests, timeout, stop_file=None, rate=0.0):
+    def __init__(self, url, host, seconds, max_requests, timeout, stop_file=None, rate=0.0, accept=()):
         self.url = urllib.parse.urlsplit(url)
+        self.accept = frozenset(accept)
+        self.statuses = {}
         self.host = host or self.url.netloc
         self.deadline = time.monotonic() + seconds
         self.started_at = time.time()
@@ -92,7 +96,9 @@ class Load:
         conn.request("GET", path, headers={"Host": self.host})
         response = conn.getresponse()
         response.read()
-        error = None if 200 <= response.status < 400 else "HTTP %d" % response.status
+        with self.lock:
+            self.statuses[str(response.status)] = self.statuses.get(str(response.status), 0) + 1
+        error = None if 200 <= response.status < 400 or response.status in self.accept else "HTTP %d" % response.status
         if response.getheader("connection", "").lower() == "close":
             conn.close()
             conn = None
@@ -144,6 +150,7 @@ class Load:
             "failed": self.failed,
             "retried_on_closed_keepalive": self.retried,
             "errors": self.errors,
+            "statuses": self.statuses,
             "seconds": round(wall, 2),
             "requests_per_second": round((self.ok + self.failed) / wall, 1) if wall else None,
             "p50_ms": percentile(0.50),
@@ -153,12 +160,12 @@ class Load:
 
 
 def run(url, host=None, seconds=10.0, max_requests=100000, connections=8, timeout=10.0, stop_file=None,
-        rate=0.0):
+        rate=0.0, accept=()):
     """Run the load in this process; return the summary dict."""
     parsed = urllib.parse.urlsplit(url)
     if parsed.scheme != "http" or not _loopback(parsed.hostname or ""):
         raise SystemExit("http_load: only http:// URLs on a loopback address, got %s" % url)
-    load = Load(url, host, seconds, max_requests, timeout, stop_file, rate)
+    load = Load(url, host, seconds, max_requests, timeout, stop_file, rate, accept)
     threads = [threading.Thread(target=load.worker, daemon=True) for _index in range(connections)]
     started = time.monotonic()
     for thread in threads:
@@ -179,9 +186,11 @@ def main(argv=None):
     parser.add_argument("--rate", type=float, default=0.0, help="requests per second at most (0: no cap)")
     parser.add_argument("--stop-file", help="stop once this file exists")
     parser.add_argument("--out", help="also write the summary to this file")
+    parser.add_argument("--accept", type=int, action="append", default=[],
+                        help="a status beyond 2xx/3xx that counts as an answer (repeatable)")
     args = parser.parse_args(argv)
     summary = run(args.url, args.host, args.seconds, args.max_requests, args.connections, args.timeout,
-                  args.stop_file, args.rate)
+                  args.stop_file, args.rate, args.accept)
     text = json.dumps(summary, sort_keys=True)
     if args.out:
         with open(args.out, "w", encoding="utf-8") as handle:

@@ -12,6 +12,7 @@ Normalizing a normalized spec again with the same arguments gives it back unchan
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import shlex
@@ -150,6 +151,7 @@ LIMITS = {
     "health.retries": (0, 1000),
     "health.delay": (0, 600),
     "timers.timeout": (0, 31536000),
+    "maintenance.retry_after": (0, 604800),
 }
 # Two years, as the HSTS preload list asks for at most.
 HSTS_MAX = 63072000
@@ -354,6 +356,27 @@ def _timers(where, timers, app):
                        # Its units, UNIT.timer and UNIT.service.
                        "unit": "wsgi-%s.%s" % (app, name)})
     return result
+
+
+def _maintenance(where, maintenance):
+    """Maintenance mode: who still reaches the app (addresses and networks, as nginx's allow takes them), the page
+    answered to the others (a file on the controller) and when they may come back."""
+    maintenance = dict(_defaults(KEYS["maintenance"]["suboptions"]), **maintenance)
+    allow = []
+    for index, entry in enumerate(maintenance["allow"]):
+        text = str(entry).strip()
+        try:
+            network = ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            _fail("%s.allow[%d]" % (where, index), "must be an IP address or network such as 203.0.113.7 or "
+                  "10.20.0.0/16, got %r" % (entry,))
+        allow.append(str(network.network_address) if network.num_addresses == 1 and "/" not in text else str(network))
+    page = str(maintenance["page"] or "")
+    if page and not page.startswith("/"):
+        _fail(where + ".page", "must be an absolute path on the controller, for example "
+              "'{{ inventory_dir }}/maintenance.html', got %r" % page)
+    retry_after = _integer(where + ".retry_after", maintenance["retry_after"], *LIMITS["maintenance.retry_after"])
+    return {"allow": allow, "page": page, "retry_after": retry_after}
 
 
 def _hooks(where, hooks):
@@ -747,6 +770,7 @@ def _front_end(where, spec):
               "in single quotes, as in default-src 'self')")
     spec["content_security_policy"] = policy
     spec["nginx_directives"] = _nginx_directives(where + ".nginx_directives", spec["nginx_directives"])
+    spec["maintenance"] = _maintenance(where + ".maintenance", spec["maintenance"])
 
 
 def _derive(where, spec, parsed):

@@ -12,7 +12,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.pyops.wsgi.plugins.filter.app_spec import app_specs, front_end_clashes, redacted
 
 # What the load balancer's server block is made of: one value per app across the fleet.
-_SHARED_KEYS = ("server_names", "tls", "websocket", "client_max_body_size", "timeout")
+_SHARED_KEYS = ("server_names", "tls", "websocket", "client_max_body_size", "timeout", "maintenance")
 
 
 def _node_address(name, host):

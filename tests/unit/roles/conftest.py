@@ -37,6 +37,8 @@ TEMPLATES = {
     "nginx.conf": "roles/nginx/templates/etc/nginx/sites-available/wsgi-app.conf.j2",
     "balancer.conf": "roles/nginx/templates/etc/nginx/sites-available/wsgi-balancer.conf.j2",
     "node.conf": "roles/nginx/templates/etc/nginx/pyops-wsgi/upstreams/app/node.conf.j2",
+    "maintenance.conf": "roles/nginx/templates/etc/nginx/pyops-wsgi/maintenance/app.conf.j2",
+    "maintenance.html": "roles/nginx/templates/etc/nginx/pyops-wsgi/maintenance/app.html.j2",
 }
 
 PLAYBOOK = """
@@ -128,6 +130,8 @@ def render_templates(folder, app, wanted, overrides=None, emperor=False, package
         # What roles/app/tasks/django.yml and code.yml find on a host.
         "__app_django_settings": "fakesite.settings",
         "__app_package_copy": {"checksum": "0123456789abcdef0123456789abcdef01234567"},
+        # roles/nginx/vars/main.yml: where maintenance mode's files are.
+        "__nginx_maintenance_dir": "/etc/nginx/pyops-wsgi/maintenance",
         # Set by Ansible inside a role; the entry module's template reads module_utils from there.
         "role_path": str(ROOT / "roles" / "app"),
         **(extra or {}),

@@ -20,7 +20,7 @@ def test_the_balancers_block_sends_everything_to_the_nodes_listed_in_their_own_f
     assert "proxy_pass http://wsgi_shop;" in conf and "proxy_next_upstream_tries 2;" in conf
     # The nodes' nginx serves the mount, the static files and the app's own directives.
     assert "location / {" in conf
-    for node_only in ("location /shop/", "alias ", "gzip off;", "X-Frame-Options", "uwsgi_pass"):
+    for node_only in ("location /shop/ ", "alias /srv", "gzip off;", "X-Frame-Options", "uwsgi_pass"):
         assert node_only not in conf, node_only
 
 
@@ -35,5 +35,49 @@ def test_a_nodes_file_says_whether_it_is_down(render, down, line):
 
 def test_a_nodes_block_has_no_load_balancer_part(render):
     conf = render(SHOP, ["nginx.conf"], extra={"nginx_backends": BACKENDS})["nginx.conf"]
-    assert "proxy_next_upstream" not in conf and "include /etc/nginx/pyops-wsgi" not in conf
+    assert "proxy_next_upstream" not in conf and "include /etc/nginx/pyops-wsgi/upstreams" not in conf
     assert "location /shop/static/ {" in conf and "gzip off;" in conf
+
+
+def locations(conf):
+    """Each location's first line and body (without comments), in order."""
+    found, current = [], None
+    for line in conf.splitlines():
+        if line.strip().startswith("location "):
+            current = [line.strip(), []]
+            found.append(current)
+        elif current is not None and line.strip() == "}":
+            current = None
+        elif current is not None and not line.strip().startswith("#"):
+            current[1].append(line.strip())
+    return found
+
+
+@pytest.mark.parametrize(("template", "proxy", "static"), [
+    ("nginx.conf", "location /shop/ {", "location /shop/static/ {"),
+    ("balancer.conf", "location / {", "location /shop/static/ {"),
+])
+def test_maintenance_mode_switches_where_requests_are_passed_on_and_leaves_static_files(render, template, proxy, static):
+    """A node's block and a load balancer's include the app's maintenance file (when it is there) where
+    requests go to the app, first, and not where static files are served; its page is internal."""
+    app = dict(SHOP, maintenance={"retry_after": 120})
+    conf = render(app, [template], extra={"nginx_backends": BACKENDS if template == "balancer.conf" else {},
+                                          "__nginx_upstreams_dir": "/etc/nginx/pyops-wsgi/upstreams"})[template]
+    found = dict((head, body) for head, body in locations(conf))
+    switch = "include /etc/nginx/pyops-wsgi/maintenance/shop.con[f];"
+    assert found[proxy][0] == switch
+    assert switch not in found[static]
+    assert found[static][-1] in ("proxy_pass http://wsgi_shop;", "access_log off;")
+    page = found["location = /.pyops-wsgi-maintenance.html {"]
+    assert page[:2] == ["internal;", "alias /etc/nginx/pyops-wsgi/maintenance/shop.html;"]
+    assert "add_header Retry-After 120 always;" in page
+
+
+def test_maintenance_mode_lets_the_host_the_callers_and_the_allow_list_through(render):
+    app = dict(SHOP, maintenance={"allow": ["203.0.113.7", "10.20.0.0/16"]})
+    rendered = render(app, ["maintenance.conf", "maintenance.html"],
+                      extra={"__nginx_maintenance_allow": ["127.0.0.1", "::1", "172.19.0.2", "203.0.113.7", "10.20.0.0/16"]})
+    lines = [line for line in rendered["maintenance.conf"].splitlines() if line and not line.startswith("#")]
+    assert lines == ["allow 127.0.0.1;", "allow ::1;", "allow 172.19.0.2;", "allow 203.0.113.7;", "allow 10.20.0.0/16;",
+                     "deny all;", "error_page 403 =503 /.pyops-wsgi-maintenance.html;"]
+    assert "<h1>Down for maintenance</h1>" in rendered["maintenance.html"]

@@ -58,6 +58,8 @@ def test_a_tls_app_is_reached_over_https_on_its_tls_port():
          "app hello has another server_names on b than on a (['other.example'], ['hello.example'])"),
         (app(tls={"self_signed": True}), "app hello has another tls on b than on a"),
         (app(timeout=90), "app hello has another timeout on b than on a"),
+        # The load balancers' maintenance mode lets one allow-list through.
+        (app(maintenance={"allow": ["10.0.0.0/8"]}), "app hello has another maintenance on b than on a"),
         (app(name="shop"), "server name 'hello.example' is claimed by both hello and shop (on different nodes)"),
         (app(name="hello_x", server_names=["x.example"]), None),
     ],
