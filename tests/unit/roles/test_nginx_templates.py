@@ -69,8 +69,10 @@ def test_maintenance_mode_switches_where_requests_are_passed_on_and_leaves_stati
     assert switch not in found[static]
     assert found[static][-1] in ("proxy_pass http://wsgi_shop;", "access_log off;")
     page = found["location = /.pyops-wsgi-maintenance.html {"]
-    assert page[:2] == ["internal;", "alias /etc/nginx/pyops-wsgi/maintenance/shop.html;"]
-    assert "add_header Retry-After 120 always;" in page
+    assert page == ["internal;", "alias /etc/nginx/pyops-wsgi/maintenance/shop.html;", "default_type text/html;"]
+    # Retry-After on the page only, from the server block, whose other headers the page keeps (no add_header of its own).
+    assert "map $uri $pyops_retry_after_wsgi_shop {\n    default \"\";\n    /.pyops-wsgi-maintenance.html 120;\n}" in conf
+    assert "    add_header Retry-After $pyops_retry_after_wsgi_shop always;" in conf.splitlines()
 
 
 def test_maintenance_mode_lets_the_host_the_callers_and_the_allow_list_through(render):
