@@ -26,11 +26,12 @@ FIELDS = {
     "server_packages": {"type": "list", "elements": "str"},
     "build_packages": {"type": "list", "elements": "str"},
     "interface": {"type": "raw"},
+    "processes": {"type": "list", "elements": "str"},
 }
 EMPTY = {
     "release": None, "running": None, "path": None, "venv": "", "built": False, "code_changed": False,
     "changed": False, "venv_installed": False, "switched": False, "venv_changed": False, "taken_out": False, "reload": "none",
-    "server_packages": [], "build_packages": [], "interface": None, "files": [],
+    "server_packages": [], "build_packages": [], "interface": None, "processes": [], "files": [],
 }
 ARGUMENTS = {
     "app": {"type": "str"},

@@ -41,9 +41,9 @@ _SERVER_NAME = re.compile(r"^(\*\.)?[A-Za-z0-9_.-]+\Z|^_\Z")
 _NGINX_PATH = re.compile(r"^[A-Za-z0-9_./~@+-]+\Z")
 # nginx's `expires`: a time (30d, 12h, 600) or one of its words.
 _EXPIRES = re.compile(r"^([0-9]+(ms|[smhdwMy])?|max|off|epoch)\Z")
-# A timer's name (its units are wsgi-APP.NAME.timer and .service) and its schedule, one line of
-# systemd's calendar syntax (systemd-analyze calendar on the host checks the rest).
-_TIMER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}\Z")
+# A timer's or process's name (its units are wsgi-APP.NAME.timer and .service, or wsgi-APP.NAME@N.service),
+# and a timer's schedule, one line of systemd's calendar syntax (systemd-analyze calendar on the host checks the rest).
+_JOB_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}\Z")
 _SCHEDULE = re.compile(r"^[A-Za-z0-9 *:/.,~+-]+\Z")
 _HEALTH_PATH = re.compile(r"^/[A-Za-z0-9_.~/@+-]*(\?[A-Za-z0-9_.~=&%+-]*)?\Z")
 
@@ -99,7 +99,8 @@ _MAPPING_SPECS = {key: _argument_spec(option["suboptions"]) for key, option in K
                   if option["type"] == "raw" and "suboptions" in option}
 # Keys a normalized spec's mappings (and a list's mappings) carry beside those a user writes (derived; a raw spec may
 # not set them).
-_DERIVED_SUBKEYS = {"source": ("url", "format", "file"), "django": ("static_root",), "timers": ("unit",)}
+_DERIVED_SUBKEYS = {"source": ("url", "format", "file"), "django": ("static_root",), "timers": ("unit",),
+                    "processes": ("unit", "instances")}
 SERVERS = tuple(KEYS["server"]["choices"])
 # The roles that run an app server's process (each a role of that name).
 PROCESS_MANAGERS = tuple(KEYS["process_manager"]["choices"])
@@ -151,6 +152,8 @@ LIMITS = {
     "health.retries": (0, 1000),
     "health.delay": (0, 600),
     "timers.timeout": (0, 31536000),
+    "processes.replicas": (0, 64),
+    "processes.stop_timeout": (1, 86400),
     "maintenance.retry_after": (0, 604800),
 }
 # Two years, as the HSTS preload list asks for at most.
@@ -167,7 +170,7 @@ NORMALIZED = "normalized"
 # Each derived key, and the input key(s) that decide it: a raw spec may not set them.
 _DERIVED_FROM = dict(
     [(key, "name") for key in "user group home code_dir venv_dir data_dir config_dir env_file source_dir "
-     "releases_dir shared_dir venvs_dir archive_dir runtime_dir log_dir unit timer_files tls_files".split()]
+     "releases_dir shared_dir venvs_dir archive_dir runtime_dir log_dir unit timer_files process_files tls_files".split()]
     + [(key, "entry") for key in "entry_module entry_callable entry_call entry_args entry_kwargs".split()]
     + [(key, "bind and protocol") for key in "socket addresses local_address upstream probe".split()]
     + [("systemd_sandbox", "sandbox and writable_paths"), ("systemd_limits", "memory_limit and workers"),
@@ -335,7 +338,7 @@ def _timers(where, timers, app):
     for index, timer in enumerate(timers):
         at = "%s[%d]" % (where, index)
         name = str(timer["name"])
-        if not _TIMER_NAME.match(name):
+        if not _JOB_NAME.match(name):
             _fail(at + ".name", "must be lower-case letters, digits, _ and - (at most 32, starting with a letter "
                   "or digit), got %r" % name)
         if name in names:
@@ -355,6 +358,35 @@ def _timers(where, timers, app):
                        "once_per_fleet": bool(timer["once_per_fleet"]), "timeout": timeout,
                        # Its units, UNIT.timer and UNIT.service.
                        "unit": "wsgi-%s.%s" % (app, name)})
+    return result
+
+
+def _processes(where, processes, app):
+    """Background processes: each named once in the app, its command as arguments, its replicas, and how it is
+    asked to stop."""
+    result, names = [], set()
+    for index, process in enumerate(processes):
+        at = "%s[%d]" % (where, index)
+        name = str(process["name"])
+        if not _JOB_NAME.match(name):
+            _fail(at + ".name", "must be lower-case letters, digits, _ and - (at most 32, starting with a letter "
+                  "or digit), got %r" % name)
+        if name in names:
+            _fail(at + ".name", "%r names two processes of the app; give each its own name" % name)
+        names.add(name)
+        at = "%s (%s)" % (at, name)
+        command = _command(at + ".command", process["command"])
+        if not command:
+            _fail(at + ".command", "is empty; give the command to run, for example 'celery -A shop worker'")
+        replicas = _integer(at + ".replicas", process["replicas"], *LIMITS["processes.replicas"])
+        unit = "wsgi-%s.%s@" % (app, name)
+        result.append({"name": name, "command": command, "replicas": replicas,
+                       "stop_signal": str(process["stop_signal"]),
+                       "stop_timeout": _integer(at + ".stop_timeout", process["stop_timeout"],
+                                                *LIMITS["processes.stop_timeout"]),
+                       # Its template unit, and the instance of each replica.
+                       "unit": unit + ".service",
+                       "instances": ["%s%d.service" % (unit, number) for number in range(1, replicas + 1)]})
     return result
 
 
@@ -740,6 +772,7 @@ def _release(where, spec):
     spec["hooks"] = _hooks(where + ".hooks", spec["hooks"])
     spec["release_command"] = _command(where + ".release_command", spec["release_command"])
     spec["timers"] = _timers(where + ".timers", spec["timers"], spec["name"])
+    spec["processes"] = _processes(where + ".processes", spec["processes"], spec["name"])
     spec["writable_paths"] = _writable_paths(where + ".writable_paths", spec["writable_paths"])
     if spec["source"]["type"] == "package":
         if not spec["entry"]:
@@ -804,8 +837,12 @@ def _derive(where, spec, parsed):
         socket=socket,
         log_dir="/var/log/%s" % name,
         unit="wsgi-%s.service" % name,
-        # Where the units of its timers are (each timer's `unit`), as shell patterns.
-        timer_files=["/etc/systemd/system/wsgi-%s.*.timer" % name, "/etc/systemd/system/wsgi-%s.*.service" % name],
+        # Where the units of its timers are (each timer's `unit`), as shell patterns; a process's template
+        # unit ends in @.service, which the second leaves out.
+        timer_files=["/etc/systemd/system/wsgi-%s.*.timer" % name, "/etc/systemd/system/wsgi-%s.*[!@].service" % name],
+        # Where the template units of its processes are, and the links that enable their instances.
+        process_files=["/etc/systemd/system/wsgi-%s.*@.service" % name,
+                       "/etc/systemd/system/multi-user.target.wants/wsgi-%s.*@*.service" % name],
         addresses=addresses,
         local_address=_local_address(addresses[0]),
         systemd_sandbox=_sandbox(spec, home) if spec["sandbox"] else [],

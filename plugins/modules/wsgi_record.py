@@ -21,7 +21,8 @@ description:
     (the release now running has another venv than the one before), C(taken_out) (a first release that
     failed, stopped), C(reload) (how the app server took the change, for the summary), C(server_packages)
     (what the app server needs in the venv), C(build_packages) (Debian packages that installing it needs),
-    C(interface) (V(wsgi) or V(asgi), the spec's or the one found in the code; V(null) until the build has read it)
+    C(interface) (V(wsgi) or V(asgi), the spec's or the one found in the code; V(null) until the build has read it),
+    C(processes) (the instances of the app's background processes this deploy started, restarted or stopped)
     and C(files) (the app's files this deploy changed, with the copies of what was there before).
   - Fields not given keep their value; a record not written yet starts from empty values.
 options:

@@ -34,6 +34,7 @@ TEMPLATES = {
     "pyops_run.py": "roles/systemd/templates/etc/pyops-wsgi/app/pyops_run.py.j2",
     "timer.service": "roles/systemd/templates/etc/systemd/system/wsgi-app.timer.service.j2",
     "timer.timer": "roles/systemd/templates/etc/systemd/system/wsgi-app.timer.timer.j2",
+    "process.service": "roles/systemd/templates/etc/systemd/system/wsgi-app.process@.service.j2",
     "nginx.conf": "roles/nginx/templates/etc/nginx/sites-available/wsgi-app.conf.j2",
     "balancer.conf": "roles/nginx/templates/etc/nginx/sites-available/wsgi-balancer.conf.j2",
     "node.conf": "roles/nginx/templates/etc/nginx/pyops-wsgi/upstreams/app/node.conf.j2",

@@ -33,6 +33,13 @@ CASES = [
      {"extra": {"systemd_timer": {"name": "purge", "command": ["flask", "purge", "--older-than", "30 days"],
                                   "schedule": "*:0/5", "once_per_fleet": False, "timeout": 60, "unit": "wsgi-jobs.purge"},
                 "__nginx_maintenance_allow": ["127.0.0.1", "::1", "10.0.0.0/8"]}}),
+    # A background process's template unit.
+    ({"name": "tasks", "source": SOURCE, "entry": "tasks:app", "sandbox": False,
+      "processes": [{"name": "worker", "command": "celery -A tasks worker", "replicas": 3, "stop_signal": "INT"}]},
+     ["process.service"],
+     {"extra": {"systemd_process": {"name": "worker", "command": ["celery", "-A", "tasks", "worker"], "replicas": 3,
+                                    "stop_signal": "INT", "stop_timeout": 60, "unit": "wsgi-tasks.worker@.service",
+                                    "instances": []}}}),
     ({"name": "shop", "source": SOURCE, "entry": "shop:app"}, ["balancer.conf", "node.conf"],
      {"extra": {"nginx_backends": BACKENDS, "__nginx_upstreams_dir": "/etc/nginx/pyops-wsgi/upstreams",
                 "nginx_upstream_node": dict(NODE, down=False)}}),

@@ -1,4 +1,4 @@
-"""A timer's units (role systemd) and the launcher they run, rendered and run for real."""
+"""A timer's units and a process's template unit (role systemd), and the launcher they run, rendered and run for real."""
 
 from __future__ import annotations
 
@@ -71,3 +71,31 @@ def test_the_launcher_is_python_of_the_standard_library_only():
     launcher = pathlib.Path(__file__).resolve().parents[3] / "roles/systemd/templates/etc/pyops-wsgi/app/pyops_run.py.j2"
     imports = {line.split()[1] for line in launcher.read_text().splitlines() if line.startswith("import ")}
     assert imports <= {"os", "sys", "json"}, imports
+
+
+PROCESS = {"name": "worker", "command": ["sh", "-c", 'exec celery -A shop worker -n "w$PYOPS_REPLICA@%h"'], "replicas": 2,
+           "stop_signal": "TERM", "stop_timeout": 600}
+
+
+def process_unit(render, **overrides):
+    app = {"name": "shop", "source": {"type": "local", "path": "/src"}, "entry": "shop:app",
+           "processes": [dict(PROCESS, **overrides)]}
+    return render(app, ["process.service"], extra={"systemd_process": dict(
+        PROCESS, unit="wsgi-shop.worker@.service", instances=[], **overrides)})["process.service"]
+
+
+def test_a_process_instance_runs_the_launcher_as_the_app_in_its_sandbox_with_its_replica(render):
+    lines = process_unit(render).splitlines()
+    for line in ("Type=exec", "User=shop", "Group=shop", "Environment=PYOPS_REPLICA=%i", "KillMode=mixed",
+                 "KillSignal=SIGTERM", "TimeoutStopSec=600", "Restart=on-failure", "NoNewPrivileges=yes",
+                 "ProtectSystem=strict", "ReadWritePaths=-/srv/shop/data -/srv/shop/shared", "WantedBy=multi-user.target",
+                 # systemd reads %% as % and $$ as $: the shell gets the variable, Celery its %h.
+                 'ExecStart="/usr/bin/python3" "/etc/pyops-wsgi/shop/pyops_run.py" "sh" "-c" '
+                 '"exec celery -A shop worker -n \\"w$$PYOPS_REPLICA@%%h\\""'):
+        assert line in lines, line
+    # No runtime folder of its own: systemd would remove the app server's /run/shop when it stops.
+    assert not any(line.startswith("RuntimeDirectory") for line in lines)
+
+
+def test_a_process_stops_on_the_signal_its_spec_names(render):
+    assert "KillSignal=SIGINT" in process_unit(render, stop_signal="INT").splitlines()
