@@ -108,6 +108,7 @@ record:
       server_packages: [gunicorn==27.0.1]
       build_packages: []
       interface: wsgi
+      processes: [wsgi-shop.worker@1.service, wsgi-shop.worker@2.service]
       files:
         - app: shop
           dest: /etc/pyops-wsgi/shop/app.env
