@@ -632,6 +632,9 @@ def _one(app, index, cpu_count):
     spec = dict(_DEFAULTS)
     spec.update(_typed(where, app))
     spec["name"] = name
+    if spec["purge"]:
+        _fail(where + ".purge", "applies to an app removed (state: absent) only; set state: absent to remove the app "
+              "with its user, code and data, or leave purge out")
     parsed = _code(where, spec)
     _serving(where, spec, app, cpu_count)
     _release(where, spec)
@@ -640,8 +643,9 @@ def _one(app, index, cpu_count):
     return spec
 
 
-def _identity(app, index):
-    """(where, name): a mapping with a valid name and a source, and no derived, unknown or null key."""
+def _identity(app, index, needs_source=True):
+    """(where, name): a mapping with a valid name and a source (unless needs_source is false), and no derived,
+    unknown or null key."""
     where = "wsgi_apps[%d]" % index
     if not isinstance(app, dict):
         _fail(where, "each app must be a mapping, got %r" % (app,))
@@ -665,7 +669,9 @@ def _identity(app, index):
     for key in sorted(_INPUT_KEYS & set(app)):
         if app[key] is None and key not in _NULLABLE_KEYS:
             _fail("%s.%s" % (where, key), "is null; leave the key out for its default, or give a value")
-    if "source" not in app:
+    if "state" in app:
+        _typed(where, {"state": app["state"]})
+    if needs_source and "source" not in app:
         _fail(where + ".source", "is required: {type: local, path: ...} or {type: git, repo: ..., version: ...}")
     return where, name
 
@@ -1038,16 +1044,64 @@ def _probe(local, protocol, mount, server_names, health):
     return probe
 
 
+# What removing an app (state: absent) reads of its spec; the other keys it keeps are not checked.
+_REMOVAL_KEYS = ("state", "purge", "server", "process_manager", "front_end")
+
+
+def _is_removed(app):
+    return isinstance(app, dict) and app.get("state") == "absent"
+
+
+def _removal(app, index):
+    """An app to remove (state: absent): its name and what removing it reads - where its files, units and folders
+    are, and which roles wrote them."""
+    where, name = _identity(app, index, needs_source=False)
+    typed = _typed(where, {key: app[key] for key in _REMOVAL_KEYS if key in app})
+    spec = {key: typed.get(key, _DEFAULTS[key]) for key in _REMOVAL_KEYS}
+    home = "%s/%s" % (APPS_ROOT, name)
+    spec.update(
+        name=name, user=name, group=name, home=home,
+        config_dir="%s/%s" % (CONFIG_ROOT, name),
+        runtime_dir="/run/%s" % name,
+        log_dir="/var/log/%s" % name,
+        tls_dir="%s/%s" % (TLS_ROOT, name),
+        # Every unit of the app (its server's, its timers' and its processes'), as systemctl and find match them.
+        units="wsgi-%s.*" % name,
+    )
+    return spec
+
+
+def removed_apps(apps):
+    """The apps of wsgi_apps to remove (state: absent), each as _removal gives it; pyops.wsgi.app_specs leaves
+    them out and checks them."""
+    if not isinstance(apps, list):
+        return []
+    return [_removal(app, index) for index, app in enumerate(apps) if _is_removed(app)]
+
+
 def app_specs(apps, cpu_count=1, http_port=80):
     """Normalize a list of app specs; raise naming the first bad value.
 
-    http_port is nginx's plain HTTP port, which no app may bind as well.
+    http_port is nginx's plain HTTP port, which no app may bind as well. An app to remove (state: absent)
+    is checked (see removed_apps) and left out.
     """
     if apps is None:
         apps = []
     if not isinstance(apps, list):
         _fail("wsgi_apps", "must be a list of apps, got %s" % type(apps).__name__)
-    specs = [_one(app, index, cpu_count) for index, app in enumerate(apps)]
+    removed = {}
+    for index, app in enumerate(apps):
+        if _is_removed(app):
+            name = _removal(app, index)["name"]
+            if name in removed:
+                _fail("wsgi_apps", "%s and wsgi_apps[%d] (%s) have the same name; each app needs its own"
+                      % (removed[name], index, name))
+            removed[name] = "wsgi_apps[%d] (%s)" % (index, name)
+    specs = [_one(app, index, cpu_count) for index, app in enumerate(apps) if not _is_removed(app)]
+    for spec in specs:
+        if spec["name"] in removed:
+            _fail("wsgi_apps", "%s is to be removed (state: absent) and deployed under the same name; keep one of "
+                  "them" % removed[spec["name"]])
     http_port = _integer("http_port", http_port, 1, 65535)
     _collisions(specs, http_port)
     for spec in specs:
@@ -1208,4 +1262,4 @@ class FilterModule(object):
     """pyops.wsgi app spec filters."""
 
     def filters(self):
-        return {"app_specs": app_specs, "normalized": normalized, "redacted": redacted, "app_folders": app_folders}
+        return {"app_specs": app_specs, "removed_apps": removed_apps, "normalized": normalized, "redacted": redacted, "app_folders": app_folders}

@@ -9,7 +9,7 @@ app node's, whose upstream lists the app nodes' own nginx instead of the app ser
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.pyops.wsgi.plugins.filter.app_spec import app_specs, front_end_clashes, redacted
+from ansible_collections.pyops.wsgi.plugins.filter.app_spec import app_specs, front_end_clashes, redacted, removed_apps
 
 # What the load balancer's server block is made of: one value per app across the fleet.
 _SHARED_KEYS = ("server_names", "tls", "websocket", "client_max_body_size", "timeout", "maintenance")
@@ -27,8 +27,9 @@ def lb_backends(nodes, hostvars, http_port=80):
     hostvars, where each node has its wsgi_apps and may set wsgi_node_address (the
     address the load balancer reaches it on; default ansible_host, then its name);
     http_port: the load balancer's own nginx HTTP port, which its specs are normalized for.
-    Returns {"apps": [spec, ...], "backends": {name: {"scheme": ..., "servers": [...]}}}.
-    An app served over TLS by the nodes is reached over HTTPS on its TLS port.
+    Returns {"apps": [spec, ...], "backends": {name: {"scheme": ..., "servers": [...]}}, "removed": [...]}.
+    An app served over TLS by the nodes is reached over HTTPS on its TLS port. "removed" holds the apps some
+    node removes (state: absent, as pyops.wsgi.removed_apps gives them) that no node serves any more.
     """
     if not isinstance(nodes, list) or not nodes:
         raise AnsibleFilterError("lb_backends: the load balancers need app nodes (group web), got %r" % (nodes,))
@@ -57,7 +58,12 @@ def lb_backends(nodes, hostvars, http_port=80):
             backends[name]["servers"].append("%s:%d" % (_node_address(node, host), port))
     ordered = list(apps.values())
     front_end_clashes(ordered, {spec["name"]: spec["name"] for spec in ordered}, fleet=True)
-    return {"apps": ordered, "backends": backends}
+    removed = {}
+    for node in nodes:
+        for spec in removed_apps(hostvars[node].get("wsgi_apps") or []):
+            if spec["name"] not in apps:
+                removed.setdefault(spec["name"], spec)
+    return {"apps": ordered, "backends": backends, "removed": list(removed.values())}
 
 
 def lb_rotation(node, batch, nodes, hostvars, changed):

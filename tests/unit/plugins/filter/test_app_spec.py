@@ -13,7 +13,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.pyops.wsgi.plugins.filter import app_spec
 from ansible_collections.pyops.wsgi.plugins.filter.app_spec import (
-    KEYS, FilterModule, app_folders, app_specs, normalized, redacted)
+    KEYS, FilterModule, app_folders, app_specs, normalized, redacted, removed_apps)
 
 LOCAL = {"type": "local", "path": "/src/hello/"}
 
@@ -25,8 +25,47 @@ def app(**overrides):
 
 
 def test_filter_is_registered_under_its_name():
-    assert FilterModule().filters() == {"app_specs": app_specs, "normalized": normalized, "redacted": redacted,
-                                        "app_folders": app_folders}
+    assert FilterModule().filters() == {"app_specs": app_specs, "removed_apps": removed_apps, "normalized": normalized,
+                                        "redacted": redacted, "app_folders": app_folders}
+
+
+def test_an_app_to_remove_needs_only_its_name_and_is_left_out_of_the_specs():
+    apps = [app(), {"name": "old-shop", "state": "absent", "server": "uwsgi", "workers": "whatever"},
+            {"name": "gone", "state": "absent", "purge": "yes"}]
+    assert [spec["name"] for spec in app_specs(apps)] == ["hello"]
+    assert app_specs(apps)[0]["state"] == "present" and app_specs(apps)[0]["purge"] is False
+    assert removed_apps(apps) == [
+        {"name": "old-shop", "state": "absent", "purge": False, "server": "uwsgi", "process_manager": "systemd",
+         "front_end": "nginx", "user": "old-shop", "group": "old-shop", "home": "/srv/old-shop",
+         "config_dir": "/etc/pyops-wsgi/old-shop", "runtime_dir": "/run/old-shop", "log_dir": "/var/log/old-shop",
+         "tls_dir": "/etc/ssl/pyops-wsgi/old-shop", "units": "wsgi-old-shop.*"},
+        {"name": "gone", "state": "absent", "purge": True, "server": "gunicorn", "process_manager": "systemd",
+         "front_end": "nginx", "user": "gone", "group": "gone", "home": "/srv/gone", "config_dir": "/etc/pyops-wsgi/gone",
+         "runtime_dir": "/run/gone", "log_dir": "/var/log/gone", "tls_dir": "/etc/ssl/pyops-wsgi/gone",
+         "units": "wsgi-gone.*"},
+    ]
+    assert removed_apps([app()]) == [] and removed_apps(None) == []
+
+
+@pytest.mark.parametrize(
+    ("apps", "message"),
+    [
+        ([{"name": "gone", "state": "absent", "purge": "maybe"}], "wsgi_apps[0] (gone).purge: argument 'purge' is of type"),
+        ([{"name": "gone", "state": "absent", "server": "waitress"}], "wsgi_apps[0] (gone).server: value of server must be"),
+        ([{"name": "gone", "state": "absent", "colour": "red"}], "wsgi_apps[0] (gone): unknown key(s) colour"),
+        ([{"name": "root", "state": "absent"}], "wsgi_apps[0] (root).name: 'root' is already used by the system"),
+        ([{"name": "gone", "state": "removed"}], "wsgi_apps[0] (gone).state: value of state must be one of: present, absent"),
+        ([app(purge=True)], "wsgi_apps[0] (hello).purge: applies to an app removed (state: absent) only"),
+        ([{"name": "hello", "state": "absent"}, app()],
+         "wsgi_apps: wsgi_apps[0] (hello) is to be removed (state: absent) and deployed under the same name"),
+        ([{"name": "x", "state": "absent"}, {"name": "x", "state": "absent"}],
+         "wsgi_apps: wsgi_apps[0] (x) and wsgi_apps[1] (x) have the same name"),
+    ],
+)
+def test_an_app_to_remove_is_checked_too(apps, message):
+    with pytest.raises(AnsibleFilterError) as raised:
+        app_specs(apps)
+    assert message in str(raised.value)
 
 
 def test_app_folders_are_root_s_but_data_dir_and_follow_the_spec():

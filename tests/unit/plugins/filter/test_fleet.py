@@ -38,6 +38,27 @@ def test_each_app_lists_every_node_that_runs_it_on_its_nginx_port():
     assert all(spec["normalized"] == {"cpu_count": 1, "http_port": 80} for spec in result["apps"])
 
 
+@pytest.mark.parametrize(
+    ("node2_apps", "served", "removed"),
+    [
+        # Removed on one node, served on the other: served from that one only, not removed.
+        ([{"name": "shop", "state": "absent"}], {"hello": ["a:80"], "shop": ["a:80"]}, []),
+        # Removed wherever it was: the load balancers drop it.
+        ([], {"hello": ["a:80"]}, ["shop"]),
+    ],
+    ids=["removed-on-one-node", "removed-everywhere"],
+)
+def test_an_app_a_node_removes_is_served_from_the_others_and_dropped_when_none_serves_it(node2_apps, served, removed):
+    shop = app(name="shop", server_names=["shop.example"])
+    first = [app(), shop] if served.get("shop") else [app(), {"name": "shop", "state": "absent", "purge": True}]
+    hostvars = {"a": {"wsgi_apps": first}, "b": {"wsgi_apps": node2_apps or [{"name": "shop", "state": "absent"}]}}
+    result = lb_backends(["a", "b"], hostvars)
+    assert {name: backend["servers"] for name, backend in result["backends"].items()} == served
+    assert [spec["name"] for spec in result["removed"]] == removed
+    for spec in result["removed"]:
+        assert spec["tls_dir"] == "/etc/ssl/pyops-wsgi/shop" and spec["units"] == "wsgi-shop.*"
+
+
 def test_the_apps_are_normalized_for_the_load_balancers_own_port():
     hostvars = {"node1": {"wsgi_apps": [app()]}, "node2": {"wsgi_apps": [app()], "nginx_listen_port": 8080}}
     (spec,) = lb_backends(["node1", "node2"], hostvars, 8000)["apps"]
