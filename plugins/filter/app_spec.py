@@ -331,31 +331,38 @@ def _command(where, command):
     return list(command)
 
 
-def _timers(where, timers, app):
-    """Commands on a schedule: each named once in the app, its command as arguments, its schedule one line of
-    systemd's calendar syntax (which the host's systemd-analyze checks too, before any change)."""
-    result, names = [], set()
-    for index, timer in enumerate(timers):
+def _named_commands(where, items, kind, example):
+    """Each item of a list of named commands (timers, processes) with where it is, its name and its command: the
+    name a part of a unit name, once in the app; the command as arguments, not empty."""
+    names = set()
+    for index, item in enumerate(items):
         at = "%s[%d]" % (where, index)
-        name = str(timer["name"])
+        name = str(item["name"])
         if not _JOB_NAME.match(name):
             _fail(at + ".name", "must be lower-case letters, digits, _ and - (at most 32, starting with a letter "
                   "or digit), got %r" % name)
         if name in names:
-            _fail(at + ".name", "%r names two timers of the app; give each its own name" % name)
+            _fail(at + ".name", "%r names two %s of the app; give each its own name" % (name, kind))
         names.add(name)
-        command = _command("%s (%s).command" % (at, name), timer["command"])
+        at = "%s (%s)" % (at, name)
+        command = _command(at + ".command", item["command"])
         if not command:
-            _fail("%s (%s).command" % (at, name), "is empty; give the command to run, for example 'flask --app "
-                  "shop purge'")
+            _fail(at + ".command", "is empty; give the command to run, for example %r" % example)
+        yield item, at, name, command
+
+
+def _timers(where, timers, app):
+    """Commands on a schedule: each named once in the app, its command as arguments, its schedule one line of
+    systemd's calendar syntax (which the host's systemd-analyze checks too, before any change)."""
+    result = []
+    for timer, at, name, command in _named_commands(where, timers, "timers", "flask --app shop purge"):
         schedule = " ".join(str(timer["schedule"]).split())
         if not _SCHEDULE.match(schedule):
-            _fail("%s (%s).schedule" % (at, name), "must be a systemd calendar expression such as daily, "
-                  "'*-*-* 03:15:00' or '*:0/5' (letters, digits, spaces and * : / . , ~ - + only), got %r"
-                  % timer["schedule"])
-        timeout = _integer("%s (%s).timeout" % (at, name), timer["timeout"], *LIMITS["timers.timeout"])
+            _fail(at + ".schedule", "must be a systemd calendar expression such as daily, '*-*-* 03:15:00' or "
+                  "'*:0/5' (letters, digits, spaces and * : / . , ~ - + only), got %r" % timer["schedule"])
         result.append({"name": name, "command": command, "schedule": schedule,
-                       "once_per_fleet": bool(timer["once_per_fleet"]), "timeout": timeout,
+                       "once_per_fleet": bool(timer["once_per_fleet"]),
+                       "timeout": _integer(at + ".timeout", timer["timeout"], *LIMITS["timers.timeout"]),
                        # Its units, UNIT.timer and UNIT.service.
                        "unit": "wsgi-%s.%s" % (app, name)})
     return result
@@ -364,20 +371,8 @@ def _timers(where, timers, app):
 def _processes(where, processes, app):
     """Background processes: each named once in the app, its command as arguments, its replicas, and how it is
     asked to stop."""
-    result, names = [], set()
-    for index, process in enumerate(processes):
-        at = "%s[%d]" % (where, index)
-        name = str(process["name"])
-        if not _JOB_NAME.match(name):
-            _fail(at + ".name", "must be lower-case letters, digits, _ and - (at most 32, starting with a letter "
-                  "or digit), got %r" % name)
-        if name in names:
-            _fail(at + ".name", "%r names two processes of the app; give each its own name" % name)
-        names.add(name)
-        at = "%s (%s)" % (at, name)
-        command = _command(at + ".command", process["command"])
-        if not command:
-            _fail(at + ".command", "is empty; give the command to run, for example 'celery -A shop worker'")
+    result = []
+    for process, at, name, command in _named_commands(where, processes, "processes", "celery -A shop worker"):
         replicas = _integer(at + ".replicas", process["replicas"], *LIMITS["processes.replicas"])
         unit = "wsgi-%s.%s@" % (app, name)
         result.append({"name": name, "command": command, "replicas": replicas,

@@ -80,6 +80,9 @@ def deploy_summary(specs, run):
             "reload": record.get("reload") or "none",
             "url": _url(spec, str(run.get("host", "localhost"))),
         }
+        if record.get("processes"):
+            # The instances of its background processes started, restarted or stopped.
+            summary[name]["processes"] = ", ".join(record["processes"])
     return summary
 
 

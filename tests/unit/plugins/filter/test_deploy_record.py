@@ -75,7 +75,8 @@ def test_the_summary_gives_per_app_its_release_what_changed_its_reload_and_its_u
                      "reload": "binary upgrade (USR2)"},
             "blog": {"release": "0123456789ab", "switched": False, "venv_changed": False, "reload": "graceful reload (uwsgi.ini)",
                      "files": [{"app": "blog", "dest": "/etc/pyops-wsgi/blog/uwsgi.ini", "backup": ""}]},
-            "api": {"release": "feedc0ffee00", "switched": False, "venv_changed": False, "files": [], "reload": "none"},
+            "api": {"release": "feedc0ffee00", "switched": False, "venv_changed": False, "files": [], "reload": "none",
+                    "processes": ["wsgi-api.worker@1.service", "wsgi-api.worker@2.service"]},
         },
         "files": [
             {"app": "nginx", "dest": "/etc/nginx/sites-available/wsgi-shop.conf", "backup": ""},
@@ -91,7 +92,8 @@ def test_the_summary_gives_per_app_its_release_what_changed_its_reload_and_its_u
                  "reload": "binary upgrade (USR2)", "url": "https://shop.example.com/"},
         "blog": {"release": "0123456789ab", "changed": "uwsgi.ini", "reload": "graceful reload (uwsgi.ini)",
                  "url": "http://node1.example.com:8080/blog/"},
-        "api": {"release": "feedc0ffee00", "changed": "nothing", "reload": "none", "url": "http://127.0.0.1:8001/"},
+        "api": {"release": "feedc0ffee00", "changed": "nothing", "reload": "none", "url": "http://127.0.0.1:8001/",
+                "processes": "wsgi-api.worker@1.service, wsgi-api.worker@2.service"},
         "rpc": {"release": "not built in this run", "changed": "nothing", "reload": "none",
                 "url": "unix:/run/rpc/uwsgi.sock"},
     }
