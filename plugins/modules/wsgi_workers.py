@@ -96,24 +96,25 @@ from ansible.module_utils.basic import AnsibleModule
 _HELPERS = (b"multiprocessing.resource_tracker", b"multiprocessing.semaphore_tracker", b"multiprocessing.forkserver")
 
 
-def _parent(pid):
-    """The parent pid of process pid, or None when it is gone."""
+def _proc(pid, name):
+    """/proc/PID/NAME of process pid, or None when it is gone."""
     try:
-        with open("/proc/%d/stat" % pid, "rb") as handle:
-            stat = handle.read()
+        with open("/proc/%d/%s" % (pid, name), "rb") as handle:
+            return handle.read()
     except OSError:
         return None
+
+
+def _parent(pid):
+    """The parent pid of process pid, or None when it is gone."""
+    stat = _proc(pid, "stat")
     # The command name, in parentheses, may hold spaces and parentheses: the fields follow the last ')'.
-    return int(stat[stat.rindex(b")") + 2:].split()[1])
+    return None if stat is None else int(stat[stat.rindex(b")") + 2:].split()[1])
 
 
 def _is_helper(pid):
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as handle:
-            command = handle.read()
-    except OSError:
-        return True
-    return any(helper in command for helper in _HELPERS)
+    command = _proc(pid, "cmdline")
+    return command is None or any(helper in command for helper in _HELPERS)
 
 
 def count_workers(pid):
