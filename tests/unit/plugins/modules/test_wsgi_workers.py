@@ -38,7 +38,7 @@ def test_workers_go_up_and_down_with_no_request_failing(master, tmp_path):
 
     def load():
         # Bounded: until the test stops it, at most 20 000 requests.
-        for _ in range(20000):
+        for _request in range(20000):
             if stop.is_set():
                 return
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
