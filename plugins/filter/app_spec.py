@@ -805,6 +805,25 @@ def _front_end(where, spec):
     spec["content_security_policy"] = policy
     spec["nginx_directives"] = _nginx_directives(where + ".nginx_directives", spec["nginx_directives"])
     spec["maintenance"] = _maintenance(where + ".maintenance", spec["maintenance"])
+    if spec["nginx"] and spec["front_end"] == "apache":
+        _apache(where, spec)
+
+
+# What Apache proxies to (mod_proxy_http, mod_proxy_uwsgi), and the keys it does not honour yet.
+APACHE_PROTOCOLS = ("http", "uwsgi")
+
+
+def _apache(where, spec):
+    """Refuse what the apache front end cannot do for the app, naming the key and the way out."""
+    if spec["protocol"] not in APACHE_PROTOCOLS:
+        _fail(where + ".protocol", "%s is not one apache speaks to the app server; use http or uwsgi, or "
+              "front_end: nginx" % spec["protocol"])
+    if spec["nginx_directives"]:
+        _fail(where + ".nginx_directives", "are nginx's directives and the app's front end is apache; remove "
+              "them, or use front_end: nginx")
+    if spec["tls"] is not None:
+        _fail(where + ".tls", "is served by front_end nginx only (the apache front end serves plain HTTP); "
+              "use front_end: nginx, or terminate TLS before apache")
 
 
 def _derive(where, spec, parsed):

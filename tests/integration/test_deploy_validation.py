@@ -53,6 +53,9 @@ def run_deploy(tmp_path, apps, extra_vars=None, options=(), playbook="deploy.yml
          "server name 'shop.example' is claimed by both wsgi_apps[0] (hello) and wsgi_apps[1] (shop)"),
         ([dict(GOOD, bind="0.0.0.0:8000"), dict(GOOD, name="shop", server_names=["s"], bind="127.0.0.1:8000")],
          "wsgi_apps[1] (shop).bind 127.0.0.1:8000 collides with wsgi_apps[0] (hello).bind 0.0.0.0:8000"),
+        # What the apache front end cannot do, named with the way out.
+        ([dict(GOOD, front_end="apache", nginx_directives=["gzip off;"])],
+         "wsgi_apps[0] (hello).nginx_directives: are nginx's directives and the app's front end is apache"),
         # An interface the server cannot call, said in the spec.
         ([dict(GOOD, server="uwsgi", interface="asgi")],
          "wsgi_apps[0] (hello).interface: server uwsgi does not run ASGI apps; servers that do: gunicorn with "

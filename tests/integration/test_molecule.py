@@ -50,6 +50,7 @@ ORDER = ("django",    # 703
          "fleet",     # 497
          "default",   # 441 on Debian 12, then Debian 11 (207) and 13 (227)
          "hardened",  # 430
+         "apache",    # new; about as long as uwsgi alone
          "uwsgi",     # 338
          "emperor")   # 277
 

@@ -617,6 +617,17 @@ def test_roles_take_normalized_specs_only():
         ([app(content_security_policy='default-src "self"')], "(hello).content_security_policy: may not hold double"),
         ([app(websocket="maybe")], "(hello).websocket: argument 'websocket' is of type str and we were unable to convert to bool"),
         ([app(protocol="uwsgi", websocket=True)], "(hello).websocket: needs an app nginx reaches over HTTP"),
+        # What the apache front end cannot do for an app.
+        ([app(front_end="apache", nginx_directives=["gzip off;"])],
+         "(hello).nginx_directives: are nginx's directives and the app's front end is apache; remove them, or use "
+         "front_end: nginx"),
+        ([app(front_end="apache", server_names=["a.test"], tls={"self_signed": True})],
+         "(hello).tls: is served by front_end nginx only (the apache front end serves plain HTTP)"),
+        ([app(front_end="apache", server="uwsgi", protocol="fastcgi")],
+         "(hello).protocol: fastcgi is not one apache speaks to the app server; use http or uwsgi, or front_end: nginx"),
+        ([app(front_end="apache", server="uwsgi", protocol="router", bind="127.0.0.1:9090")],
+         "(hello).protocol: router is not one apache speaks to the app server"),
+        ([app(front_end="caddy")], "(hello).front_end: value of front_end must be one of: nginx, apache, got: caddy"),
         ([app(uwsgi_options={"harakiri-verbose": True})], "(hello).uwsgi_options: only apply with server: uwsgi"),
         ([app(server="uwsgi", uwsgi_options={"chmod-socket": 666})],
          "(hello).uwsgi_options.chmod-socket: 666 lets every local user talk to the app"),
