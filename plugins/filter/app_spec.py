@@ -121,8 +121,11 @@ PROTOCOLS = {
     "uwsgi": ("uwsgi", "http", "fastcgi", "router"),
     "granian": ("http",),
     "uvicorn": ("http",),
+    "mod_wsgi": ("daemon",),
 }
-PASS_DIRECTIVES = {"http": "proxy_pass", "router": "proxy_pass", "uwsgi": "uwsgi_pass", "fastcgi": "fastcgi_pass"}
+# mod_wsgi's daemon processes take requests from Apache itself (WSGIProcessGroup), never through a proxy.
+PASS_DIRECTIVES = {"http": "proxy_pass", "router": "proxy_pass", "uwsgi": "uwsgi_pass", "fastcgi": "fastcgi_pass",
+                   "daemon": "WSGIProcessGroup"}
 _TCP_ADDRESS = re.compile(r"^(?P<host>[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\]):(?P<port>[0-9]{1,5})\Z")
 
 APPS_ROOT = "/srv"
@@ -805,12 +808,24 @@ def _front_end(where, spec):
     spec["content_security_policy"] = policy
     spec["nginx_directives"] = _nginx_directives(where + ".nginx_directives", spec["nginx_directives"])
     spec["maintenance"] = _maintenance(where + ".maintenance", spec["maintenance"])
+    if spec["server"] == "mod_wsgi":
+        _mod_wsgi(where, spec)
     if spec["nginx"] and spec["front_end"] == "apache":
         _apache(where, spec)
 
 
-# What Apache proxies to (mod_proxy_http, mod_proxy_uwsgi), and the keys it does not honour yet.
-APACHE_PROTOCOLS = ("http", "uwsgi")
+def _mod_wsgi(where, spec):
+    """mod_wsgi runs the app in Apache's daemon processes: Apache in front, no address of its own."""
+    if spec["front_end"] != "apache" or not spec["nginx"]:
+        _fail(where + ".front_end", "server mod_wsgi runs the app inside Apache: set front_end: apache (and leave "
+              "nginx at true), or pick another server")
+    if spec["bind"] != ["unix"]:
+        _fail(where + ".bind", "mod_wsgi's daemon processes take requests from Apache only, on a socket Apache "
+              "makes: leave bind out")
+
+
+# What Apache proxies to (mod_proxy_http, mod_proxy_uwsgi) or runs itself (mod_wsgi's daemon processes).
+APACHE_PROTOCOLS = ("http", "uwsgi", "daemon")
 
 
 def _apache(where, spec):
@@ -937,8 +952,9 @@ def _auto_concurrency(server, worker_class, cpus):
     compute; its gthread workers and uWSGI one process per core with 4 threads, which
     benchmarks/serving.py measured fastest on the CPU-bound route without losing the
     I/O-bound one. Granian and Uvicorn one process per core, each an event loop; Granian's
-    threads 0 leaves the choice to the granian role (granian_wsgi_threads for WSGI, 1 for ASGI)."""
-    if server == "uwsgi":
+    threads 0 leaves the choice to the granian role (granian_wsgi_threads for WSGI, 1 for ASGI). mod_wsgi's
+    daemon processes as uWSGI's."""
+    if server in ("uwsgi", "mod_wsgi"):
         return cpus, 4
     if server == "granian":
         return cpus, 0
@@ -1048,8 +1064,9 @@ def _local_address(address):
 
 def _probe(local, protocol, mount, server_names, health):
     """How the health check reaches the app server directly: its first address, in its protocol.
-    None for FastCGI, which only nginx speaks here (the check through nginx still runs)."""
-    if protocol == "fastcgi":
+    None for FastCGI, which only nginx speaks here, and for mod_wsgi's daemon processes, which only Apache
+    reaches (the check through the front end still runs)."""
+    if protocol in ("fastcgi", "daemon"):
         return None
     probe = {"protocol": "uwsgi" if protocol == "uwsgi" else "http",
              "path": mount.rstrip("/") + health["path"],

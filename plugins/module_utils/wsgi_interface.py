@@ -15,7 +15,7 @@ INTERFACES = ("wsgi", "asgi")
 # The servers that call each interface, by the spec's `server`; Gunicorn calls ASGI
 # apps with its worker class `asgi` only.
 SERVERS = {
-    "wsgi": ("gunicorn", "uwsgi", "granian"),
+    "wsgi": ("gunicorn", "uwsgi", "granian", "mod_wsgi"),
     "asgi": ("gunicorn", "granian", "uvicorn"),
 }
 _SERVER_NOTES = {("asgi", "gunicorn"): "gunicorn with worker_class asgi"}

@@ -120,6 +120,7 @@ def test_minimal_spec_gets_defaults_and_derived_values():
         ({"server": "granian"}, 2, 0),
         ({"server": "granian", "threads": 8}, 2, 8),
         ({"server": "uvicorn"}, 2, 1),
+        ({"server": "mod_wsgi", "front_end": "apache"}, 2, 4),
         ({"threads": "0", "workers": "0"}, 5, 1),
     ],
 )
@@ -165,7 +166,7 @@ def test_the_interface_is_given_implied_or_left_to_the_code(overrides, interface
          "(hello).worker_class: asgi calls ASGI apps, and interface is wsgi: use a WSGI worker class such as sync"),
         ({"interface": "rsgi"}, "(hello).interface: value of interface must be one of: wsgi, asgi, got: rsgi"),
         ({"server": "uvicorn", "interface": "wsgi"},
-         "(hello).interface: server uvicorn does not run WSGI apps; servers that do: gunicorn, uwsgi, granian"),
+         "(hello).interface: server uvicorn does not run WSGI apps; servers that do: gunicorn, uwsgi, granian, mod_wsgi"),
         # What Granian and Uvicorn cannot take.
         ({"server": "uvicorn", "threads": 4},
          "(hello).threads: uvicorn runs an ASGI app on one event loop per worker: leave threads out"),
@@ -573,7 +574,7 @@ def test_roles_take_normalized_specs_only():
         ([app(name="9lives")], "is not a valid unix user name"),
         ([app(name="a" * 33)], "is not a valid unix user name"),
         ([app(name="www-data")], "(www-data).name: 'www-data' is already used by the system"),
-        ([app(server="waitress")], "(hello).server: value of server must be one of: gunicorn, uwsgi, granian, uvicorn, got: waitress"),
+        ([app(server="waitress")], "(hello).server: value of server must be one of: gunicorn, uwsgi, granian, uvicorn, mod_wsgi, got: waitress"),
         ([app(process_manager="supervisor")], "(hello).process_manager: value of process_manager must be one of: systemd, got: supervisor"),
         ([app(workers=-1)], "(hello).workers: must be 0 or more, got -1"),
         ([app(workers="many")], "(hello).workers: argument 'workers' is of type str and we were unable to convert to int"),
@@ -585,7 +586,7 @@ def test_roles_take_normalized_specs_only():
         ([app(server="uwsgi", uwsgi_options={"max-requests": 100})], "(hello).uwsgi_options.max-requests:"),
         ([app(worker_class="eventlet")], "(hello).worker_class: value of worker_class must be one of: sync, gthread"),
         ([app(protocol="fastcgi")], "(hello).protocol: must be one of http, uwsgi with server gunicorn"),
-        ([app(server="uwsgi", protocol="h2")], "(hello).protocol: value of protocol must be one of: http, uwsgi, fastcgi, router, got: h2"),
+        ([app(server="uwsgi", protocol="h2")], "(hello).protocol: value of protocol must be one of: http, uwsgi, fastcgi, router, daemon, got: h2"),
         ([app(server="uwsgi", protocol="router")], "(hello).bind: uWSGI's HTTP router (protocol: router) listens"),
         ([app(bind="0.0.0.0")], "(hello).bind: '0.0.0.0' is neither 'unix'"),
         ([app(bind=["127.0.0.1:70000"])], "(hello).bind: '127.0.0.1:70000' is neither"),
@@ -628,6 +629,19 @@ def test_roles_take_normalized_specs_only():
         ([app(front_end="apache", server="uwsgi", protocol="router", bind="127.0.0.1:9090")],
          "(hello).protocol: router is not one apache speaks to the app server"),
         ([app(front_end="caddy")], "(hello).front_end: value of front_end must be one of: nginx, apache, got: caddy"),
+        # mod_wsgi runs the app inside Apache, over nothing but its own daemon socket.
+        ([app(server="mod_wsgi")],
+         "(hello).front_end: server mod_wsgi runs the app inside Apache: set front_end: apache (and leave nginx at true)"),
+        ([app(server="mod_wsgi", front_end="apache", nginx=False)], "(hello).front_end: server mod_wsgi runs the app"),
+        ([app(server="mod_wsgi", front_end="apache", bind="127.0.0.1:8000")],
+         "(hello).bind: mod_wsgi's daemon processes take requests from Apache only, on a socket Apache makes: leave "
+         "bind out"),
+        ([app(server="mod_wsgi", front_end="apache", protocol="http")],
+         "(hello).protocol: must be one of daemon with server mod_wsgi, got 'http'"),
+        ([app(server="mod_wsgi", front_end="apache", interface="asgi")],
+         "(hello).interface: server mod_wsgi does not run ASGI apps; servers that do: gunicorn with worker_class "
+         "asgi, granian, uvicorn"),
+        ([app(server="mod_wsgi", front_end="apache", websocket=True)], "(hello).websocket: needs an app nginx reaches"),
         ([app(uwsgi_options={"harakiri-verbose": True})], "(hello).uwsgi_options: only apply with server: uwsgi"),
         ([app(server="uwsgi", uwsgi_options={"chmod-socket": 666})],
          "(hello).uwsgi_options.chmod-socket: 666 lets every local user talk to the app"),
@@ -992,3 +1006,9 @@ def test_redacted_specs_hold_no_secret_and_keep_the_rest():
     assert app_specs(copy.deepcopy(shown))[0]["upstream"] == specs[0]["upstream"]
     without = app_specs([app()])
     assert FilterModule().filters()["redacted"](without)[0]["tls"] is None
+
+
+def test_a_mod_wsgi_app_has_no_address_of_its_own_to_probe():
+    (spec,) = app_specs([app(server="mod_wsgi", front_end="apache")], cpu_count=2)
+    assert (spec["protocol"], spec["interface"], spec["probe"], spec["upstream"]["keepalive"]) == (
+        "daemon", "wsgi", None, 0)
