@@ -41,7 +41,8 @@ def run_deploy(tmp_path, apps, extra_vars=None, options=(), playbook="deploy.yml
     ("apps", "message"),
     [
         ([dict(GOOD, name="Bad Name")], "wsgi_apps[0] (Bad Name).name: 'Bad Name' is not a valid unix user name"),
-        ([dict(GOOD, server="waitress")], "wsgi_apps[0] (hello).server: value of server must be one of: gunicorn, uwsgi, granian, uvicorn, mod_wsgi, got: waitress"),
+        ([dict(GOOD, server="waitress")],
+         "wsgi_apps[0] (hello).server: value of server must be one of: gunicorn, uwsgi, granian, uvicorn, mod_wsgi, got: waitress"),
         ([dict(GOOD, workers="lots")],
          "wsgi_apps[0] (hello).workers: argument 'workers' is of type str and we were unable to convert to int"),
         ([{"source": GOOD["source"], "entry": "a:b"}], "wsgi_apps[0].name: is required"),
